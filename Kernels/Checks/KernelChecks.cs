@@ -1,0 +1,21 @@
+using SpikeFit.Kernels.Codebook;
+using SpikeFit.Kernels.Dense;
+using SpikeFit.Kernels.Encoding;
+using SpikeFit.Kernels.Lif;
+using SpikeFit.Kernels.Loss;
+using SpikeFit.Kernels.Optim;
+
+namespace SpikeFit.Kernels.Checks;
+
+/// <summary>Every kernel check, in the order <c>check-kernels</c> prints them.</summary>
+public static class KernelChecks
+{
+    public static IReadOnlyList<KernelCheck> All() =>
+        LifCheck.All()
+            .Concat(DenseCheck.All())
+            .Concat(CodebookCheck.All())
+            .Concat(LossCheck.All())
+            .Concat(OptimizerCheck.All())
+            .Concat(EncodingCheck.All())
+            .ToList();
+}

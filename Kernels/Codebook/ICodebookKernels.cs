@@ -1,0 +1,48 @@
+using SpikeFit.Kernels.Core;
+
+namespace SpikeFit.Kernels.Codebook;
+
+/// <summary>
+/// Codebook layout: the weights are split into <see cref="Groups"/> consecutive runs of
+/// <see cref="GroupLength"/> elements, each with its own M-entry codebook (codebooks [Groups, M]).
+/// Per layer: Groups = 1; per output neuron (TrueNorth-style): Groups = outputs, GroupLength = inputs.
+/// A whole-network codebook is one buffer passed to every layer.
+/// </summary>
+public readonly record struct CodebookShape(int Groups, int GroupLength, int M)
+{
+    public long Weights => (long)Groups * GroupLength;
+    public int CodebookLength => Groups * M;
+
+    public void Validate()
+    {
+        if (Groups <= 0 || GroupLength <= 0) throw new ArgumentException($"Codebook groups must be positive, got {Groups} x {GroupLength}.");
+        if (M < 2) throw new ArgumentException($"A codebook needs M >= 2 values, got M={M}.");
+        if (Weights > int.MaxValue) throw new ArgumentException("Weight tensor exceeds the 2^31 element limit.");
+    }
+
+    public override string ToString() => $"G={Groups} L={GroupLength} M={M}";
+}
+
+/// <summary>Clusterization-aware training kernels (SPEC §4, CAT).</summary>
+public interface ICodebookKernels
+{
+    /// <summary>
+    /// a_i = argmin_m |W_i − c_(g,m)| (ties go to the lower index) and Ŵ_i = c_(g, a_i), fused.
+    /// The straight-through weight gradient is the identity (∂L/∂W = ∂L/∂Ŵ), so the trainer uses
+    /// the ∂Ŵ buffer as ∂W directly: no copy, no kernel.
+    /// </summary>
+    void AssignGather(CodebookShape shape, DeviceBuffer<float> weights, DeviceBuffer<float> codebooks,
+        DeviceBuffer<int> assignments, DeviceBuffer<float> quantized);
+
+    /// <summary>∂L/∂c_(g,m) = Σ_(i in g, a_i = m) ∂L/∂Ŵ_i, written to gradCodebooks [Groups, M].
+    /// Block partial sums then one combine per centroid; see the implementation for the tolerance.</summary>
+    void CentroidGradient(CodebookShape shape, DeviceBuffer<float> gradQuantized, DeviceBuffer<int> assignments,
+        DeviceBuffer<float> gradCodebooks);
+
+    /// <summary>
+    /// b-bit projection of the latent codebooks (all groups of one layer share one scale):
+    /// Δ = max|c| / (2^(b−1) − 1), q = clamp(round(c/Δ), −2^(b−1), 2^(b−1) − 1), projected = Δ·q.
+    /// Writes Δ to scale[0]. Rounding is half away from zero.
+    /// </summary>
+    void Project(int count, int bits, DeviceBuffer<float> latent, DeviceBuffer<float> projected, DeviceBuffer<float> scale);
+}

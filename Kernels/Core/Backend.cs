@@ -1,0 +1,56 @@
+using SpikeFit.Kernels.Codebook;
+using SpikeFit.Kernels.Dense;
+using SpikeFit.Kernels.Encoding;
+using SpikeFit.Kernels.Lif;
+using SpikeFit.Kernels.Loss;
+using SpikeFit.Kernels.Optim;
+
+namespace SpikeFit.Kernels.Core;
+
+/// <summary>
+/// A place where kernels run: the fast managed CPU path, or an ILGPU accelerator (CUDA, OpenCL,
+/// ILGPU's CPU simulator). Each kernel family is an interface with one implementation per
+/// kind of backend, so callers and tests are written once.
+/// </summary>
+public abstract class Backend : IDisposable
+{
+    public abstract BackendKind Kind { get; }
+
+    /// <summary>Human-readable device name, e.g. "NVIDIA H100 80GB HBM3" or "managed SIMD (2 threads, AVX2)".</summary>
+    public abstract string DeviceName { get; }
+
+    public abstract DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged;
+
+    /// <summary>Waits until all queued work has finished.</summary>
+    public abstract void Synchronize();
+
+    public abstract ILifKernels Lif { get; }
+    public abstract IDenseKernels Dense { get; }
+    public abstract ICodebookKernels Codebook { get; }
+    public abstract ILossKernels Loss { get; }
+    public abstract IOptimizerKernels Optim { get; }
+    public abstract IEncodingKernels Encoding { get; }
+
+    /// <summary>Device-to-device copy (the bandwidth yardstick of <c>bench lif</c>).</summary>
+    public abstract void Copy(DeviceBuffer<float> source, DeviceBuffer<float> destination);
+
+    public DeviceBuffer<T> Upload<T>(ReadOnlySpan<T> data) where T : unmanaged
+    {
+        var buffer = Allocate<T>(data.Length);
+        buffer.CopyFrom(data);
+        return buffer;
+    }
+
+    public override string ToString() => $"{Kind.CliName()} ({DeviceName})";
+
+    public abstract void Dispose();
+
+    /// <summary>Throws when a buffer belongs to another backend or is too short.</summary>
+    protected internal void Check<T>(DeviceBuffer<T> buffer, long needed, string name) where T : unmanaged
+    {
+        if (!ReferenceEquals(buffer.Owner, this))
+            throw new ArgumentException($"Buffer '{name}' belongs to {buffer.Owner}, not {this}.");
+        if (buffer.Length < needed)
+            throw new ArgumentException($"Buffer '{name}' has {buffer.Length} elements; {needed} are needed.");
+    }
+}

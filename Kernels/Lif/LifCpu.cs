@@ -1,0 +1,170 @@
+using System.Numerics;
+using SpikeFit.Kernels.Core;
+
+namespace SpikeFit.Kernels.Lif;
+
+/// <summary>
+/// Fast managed implementation: work items are (sample b, tile of neurons); each keeps its
+/// membrane tile on the stack and walks the time steps, so every step reads and writes one
+/// contiguous run (prefetcher-friendly) with Vector&lt;float&gt; arithmetic.
+/// </summary>
+public sealed unsafe class LifCpu : ILifKernels
+{
+    private const int Tile = 1024;
+    private readonly CpuBackend _backend;
+
+    public LifCpu(CpuBackend backend) => _backend = backend;
+
+    public void Forward(LifShape shape, LifConfig config, DeviceBuffer<float> input, DeviceBuffer<float> membrane, DeviceBuffer<float> spikes)
+    {
+        shape.Validate(); config.Validate();
+        _backend.Check(input, shape.InputLength, nameof(input));
+        _backend.Check(membrane, shape.StateLength, nameof(membrane));
+        _backend.Check(spikes, shape.StateLength, nameof(spikes));
+        if (config.Reset == ResetMode.Soft) Forward(shape, config, input.Host, membrane.Host, spikes.Host, default(SoftReset));
+        else Forward(shape, config, input.Host, membrane.Host, spikes.Host, default(HardReset));
+    }
+
+    private void Forward<TReset>(LifShape shape, LifConfig cfg, float[] input, float[] membrane, float[] spikes, TReset reset)
+        where TReset : struct, IReset
+    {
+        int tiles = (shape.N + Tile - 1) / Tile;
+        int step = shape.B * shape.N;
+        int inStride = shape.BroadcastInput ? 0 : step;
+        _backend.ParallelFor(shape.B * tiles, item =>
+        {
+            int b = item / tiles, n0 = item % tiles * Tile, len = Math.Min(Tile, shape.N - n0);
+            float* v = stackalloc float[Tile];
+            new Span<float>(v, len).Clear();
+            var beta = new Vector<float>(cfg.Beta);
+            var theta = new Vector<float>(cfg.Theta);
+            int vc = Vector<float>.Count;
+            fixed (float* pin = input, ph = membrane, ps = spikes)
+            {
+                for (int t = 0; t < shape.T; t++)
+                {
+                    float* iRow = pin + (long)t * inStride + (long)b * shape.N + n0;
+                    long o = (long)t * step + (long)b * shape.N + n0;
+                    float* hRow = ph + o, sRow = ps + o;
+                    int j = 0;
+                    for (; j <= len - vc; j += vc)
+                    {
+                        var h = beta * Vector.Load(v + j) + Vector.Load(iRow + j);
+                        var s = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(h, theta), Vector<float>.One, Vector<float>.Zero);
+                        h.Store(hRow + j);
+                        s.Store(sRow + j);
+                        reset.Apply(h, s, theta).Store(v + j);
+                    }
+                    for (; j < len; j++)
+                    {
+                        float h = LifStep.Charge(v[j], iRow[j], cfg.Beta);
+                        float s = LifStep.Fire(h, cfg.Theta);
+                        hRow[j] = h; sRow[j] = s;
+                        v[j] = reset.Apply(h, s, cfg.Theta);
+                    }
+                }
+            }
+        });
+    }
+
+    public void Backward(LifShape shape, LifConfig config, DeviceBuffer<float> membrane, DeviceBuffer<float> gradSpikes,
+        DeviceBuffer<float> gradInput, DeviceBuffer<float>? spikeGradProduct = null)
+    {
+        shape.Validate(); config.Validate();
+        _backend.Check(membrane, shape.StateLength, nameof(membrane));
+        _backend.Check(gradSpikes, shape.StateLength, nameof(gradSpikes));
+        _backend.Check(gradInput, shape.InputLength, nameof(gradInput));
+        if (spikeGradProduct is not null) _backend.Check(spikeGradProduct, shape.StepSize, nameof(spikeGradProduct));
+        float p = config.EffectiveSurrogateParam;
+        var a = new BackwardArgs(shape, config, membrane.Host, gradSpikes.Host, gradInput.Host, spikeGradProduct?.Host);
+        switch (config.Reset, config.Surrogate)
+        {
+            case (ResetMode.Soft, SurrogateKind.FastSigmoid): Backward(a, default(SoftReset), new FastSigmoidSurrogate(p)); break;
+            case (ResetMode.Soft, SurrogateKind.Atan): Backward(a, default(SoftReset), new AtanSurrogate(p)); break;
+            case (ResetMode.Soft, SurrogateKind.Sigmoid): Backward(a, default(SoftReset), new SigmoidSurrogate(p)); break;
+            case (ResetMode.Soft, SurrogateKind.Triangle): Backward(a, default(SoftReset), new TriangleSurrogate(p)); break;
+            case (ResetMode.Hard, SurrogateKind.FastSigmoid): Backward(a, default(HardReset), new FastSigmoidSurrogate(p)); break;
+            case (ResetMode.Hard, SurrogateKind.Atan): Backward(a, default(HardReset), new AtanSurrogate(p)); break;
+            case (ResetMode.Hard, SurrogateKind.Sigmoid): Backward(a, default(HardReset), new SigmoidSurrogate(p)); break;
+            case (ResetMode.Hard, SurrogateKind.Triangle): Backward(a, default(HardReset), new TriangleSurrogate(p)); break;
+            default: throw new ArgumentOutOfRangeException(nameof(config));
+        }
+    }
+
+    private readonly record struct BackwardArgs(LifShape Shape, LifConfig Config, float[] Membrane, float[] GradSpikes,
+        float[] GradInput, float[]? Product);
+
+    private void Backward<TReset, TSurrogate>(BackwardArgs a, TReset reset, TSurrogate surrogate)
+        where TReset : struct, IReset where TSurrogate : struct, ISurrogate
+    {
+        var shape = a.Shape;
+        var cfg = a.Config;
+        int tiles = (shape.N + Tile - 1) / Tile;
+        int step = shape.B * shape.N;
+        bool broadcast = shape.BroadcastInput;
+        float keep = cfg.DetachReset ? 0f : 1f;
+        _backend.ParallelFor(shape.B * tiles, item =>
+        {
+            int b = item / tiles, n0 = item % tiles * Tile, len = Math.Min(Tile, shape.N - n0);
+            float* gv = stackalloc float[Tile];
+            float* gsum = stackalloc float[Tile];
+            float* prod = stackalloc float[Tile];
+            new Span<float>(gv, len).Clear();
+            new Span<float>(gsum, len).Clear();
+            new Span<float>(prod, len).Clear();
+            var beta = new Vector<float>(cfg.Beta);
+            var theta = new Vector<float>(cfg.Theta);
+            var keepV = new Vector<float>(keep);
+            int vc = Vector<float>.Count;
+            long rowOffset = (long)b * shape.N + n0;
+            fixed (float* ph = a.Membrane, pg = a.GradSpikes, pgi = a.GradInput)
+            {
+                for (int t = shape.T - 1; t >= 0; t--)
+                {
+                    long o = (long)t * step + rowOffset;
+                    float* hRow = ph + o, gRow = pg + o, giRow = pgi + o;
+                    int j = 0;
+                    for (; j <= len - vc; j += vc)
+                    {
+                        var h = Vector.Load(hRow + j);
+                        var g = Vector.Load(gRow + j);
+                        var dv = Vector.Load(gv + j);
+                        var s = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(h, theta), Vector<float>.One, Vector<float>.Zero);
+                        var gradH = dv * reset.DvDh(s) + (g + keepV * dv * reset.DvDs(h, theta)) * surrogate.Grad(h - theta);
+                        (beta * gradH).Store(gv + j);
+                        if (broadcast) (Vector.Load(gsum + j) + gradH).Store(gsum + j);
+                        else gradH.Store(giRow + j);
+                        (Vector.Load(prod + j) + s * g).Store(prod + j);
+                    }
+                    for (; j < len; j++)
+                    {
+                        float dv = gv[j];
+                        float gradH = LifStep.Backward(hRow[j], gRow[j], ref dv, cfg.Beta, cfg.Theta, keep, reset, surrogate);
+                        gv[j] = dv;
+                        if (broadcast) gsum[j] += gradH;
+                        else giRow[j] = gradH;
+                        prod[j] += LifStep.Fire(hRow[j], cfg.Theta) * gRow[j];
+                    }
+                }
+                if (broadcast) new Span<float>(gsum, len).CopyTo(a.GradInput.AsSpan((int)rowOffset, len));
+                if (a.Product is not null) new Span<float>(prod, len).CopyTo(a.Product.AsSpan((int)rowOffset, len));
+            }
+        });
+    }
+
+    public void AccumulateFisher(int rows, int n, DeviceBuffer<float> spikeGradProduct, DeviceBuffer<float> fisher)
+    {
+        _backend.Check(spikeGradProduct, (long)rows * n, nameof(spikeGradProduct));
+        _backend.Check(fisher, n, nameof(fisher));
+        var c = spikeGradProduct.Host;
+        var f = fisher.Host;
+        // Row-wise accumulation keeps the per-neuron summation order fixed (b = 0, 1, ...).
+        var sums = new float[n];
+        for (int r = 0; r < rows; r++)
+        {
+            var row = c.AsSpan(r * n, n);
+            for (int j = 0; j < n; j++) sums[j] += row[j] * row[j];
+        }
+        for (int j = 0; j < n; j++) f[j] += sums[j];
+    }
+}

@@ -1,0 +1,163 @@
+using ILGPU;
+using ILGPU.Runtime;
+using SpikeFit.Kernels.Core;
+
+namespace SpikeFit.Kernels.Lif;
+
+/// <summary>Scalar arguments of the LIF kernels (one struct keeps the kernel signatures short).</summary>
+public struct LifKernelArgs
+{
+    public int T, B, N;
+    /// <summary>Elements between consecutive steps of the input: B·N, or 0 when the input is broadcast.</summary>
+    public int InputStepStride;
+    public float Beta, Theta;
+    /// <summary>1 keeps the ∂v/∂s term of the reset, 0 detaches it (detach_reset).</summary>
+    public float KeepReset;
+    public int WriteProduct;
+
+    public static LifKernelArgs From(LifShape shape, LifConfig config, bool writeProduct) => new()
+    {
+        T = shape.T, B = shape.B, N = shape.N,
+        InputStepStride = shape.BroadcastInput ? 0 : shape.B * shape.N,
+        Beta = config.Beta, Theta = config.Theta,
+        KeepReset = config.DetachReset ? 0f : 1f,
+        WriteProduct = writeProduct ? 1 : 0,
+    };
+}
+
+/// <summary>
+/// ILGPU implementation (CUDA, OpenCL, ILGPU CPU): one thread per neuron (b, n), the time loop
+/// inside the thread. Consecutive threads touch consecutive n, so every [T,B,N] access is coalesced.
+/// </summary>
+public sealed class LifIlgpu : ILifKernels
+{
+    private readonly IlgpuBackend _backend;
+    private readonly KernelCache _cache;
+
+    public LifIlgpu(IlgpuBackend backend)
+    {
+        _backend = backend;
+        _cache = backend.Kernels;
+    }
+
+    internal static void ForwardKernel<TReset>(Index1D i, ArrayView<float> input, ArrayView<float> membrane,
+        ArrayView<float> spikes, LifKernelArgs a, TReset reset)
+        where TReset : struct, IReset
+    {
+        int step = a.B * a.N;
+        int idx = i;
+        int inIdx = i;
+        float v = 0f;
+        for (int t = 0; t < a.T; t++)
+        {
+            float h = LifStep.Charge(v, input[inIdx], a.Beta);
+            float s = LifStep.Fire(h, a.Theta);
+            membrane[idx] = h;
+            spikes[idx] = s;
+            v = reset.Apply(h, s, a.Theta);
+            idx += step;
+            inIdx += a.InputStepStride;
+        }
+    }
+
+    internal static void BackwardKernel<TReset, TSurrogate>(Index1D i, ArrayView<float> membrane,
+        ArrayView<float> gradSpikes, ArrayView<float> gradInput, ArrayView<float> product,
+        LifKernelArgs a, TReset reset, TSurrogate surrogate)
+        where TReset : struct, IReset
+        where TSurrogate : struct, ISurrogate
+    {
+        int step = a.B * a.N;
+        int idx = (a.T - 1) * step + i;
+        float gradV = 0f, gradSum = 0f, c = 0f;
+        bool broadcast = a.InputStepStride == 0;
+        for (int t = a.T - 1; t >= 0; t--)
+        {
+            float h = membrane[idx];
+            float g = gradSpikes[idx];
+            float gradH = LifStep.Backward(h, g, ref gradV, a.Beta, a.Theta, a.KeepReset, reset, surrogate);
+            if (broadcast) gradSum += gradH;
+            else gradInput[idx] = gradH;
+            c += LifStep.Fire(h, a.Theta) * g;
+            idx -= step;
+        }
+        if (broadcast) gradInput[i] = gradSum;
+        if (a.WriteProduct != 0) product[i] = c;
+    }
+
+    internal static void FisherKernel(Index1D n, ArrayView<float> product, ArrayView<float> fisher, int rows, int cols)
+    {
+        float sum = 0f;
+        int idx = n;
+        for (int r = 0; r < rows; r++)
+        {
+            float c = product[idx];
+            sum += c * c;
+            idx += cols;
+        }
+        fisher[n] += sum;
+    }
+
+    public void Forward(LifShape shape, LifConfig config, DeviceBuffer<float> input, DeviceBuffer<float> membrane, DeviceBuffer<float> spikes)
+    {
+        shape.Validate(); config.Validate();
+        _backend.Check(input, shape.InputLength, nameof(input));
+        _backend.Check(membrane, shape.StateLength, nameof(membrane));
+        _backend.Check(spikes, shape.StateLength, nameof(spikes));
+        var args = LifKernelArgs.From(shape, config, false);
+        var n = (int)shape.StepSize;
+        if (config.Reset == ResetMode.Soft)
+            _cache.Get("lif.fwd.soft", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, LifKernelArgs, SoftReset>(
+                ForwardKernel<SoftReset>))(n, input.View, membrane.View, spikes.View, args, default);
+        else
+            _cache.Get("lif.fwd.hard", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, LifKernelArgs, HardReset>(
+                ForwardKernel<HardReset>))(n, input.View, membrane.View, spikes.View, args, default);
+    }
+
+    public void Backward(LifShape shape, LifConfig config, DeviceBuffer<float> membrane, DeviceBuffer<float> gradSpikes,
+        DeviceBuffer<float> gradInput, DeviceBuffer<float>? spikeGradProduct = null)
+    {
+        shape.Validate(); config.Validate();
+        _backend.Check(membrane, shape.StateLength, nameof(membrane));
+        _backend.Check(gradSpikes, shape.StateLength, nameof(gradSpikes));
+        _backend.Check(gradInput, shape.InputLength, nameof(gradInput));
+        if (spikeGradProduct is not null) _backend.Check(spikeGradProduct, shape.StepSize, nameof(spikeGradProduct));
+        var args = LifKernelArgs.From(shape, config, spikeGradProduct is not null);
+        var product = spikeGradProduct?.View ?? _backend.Scratch.View;
+        float p = config.EffectiveSurrogateParam;
+        var launch = new BackwardLaunch(this, (int)shape.StepSize, membrane.View, gradSpikes.View, gradInput.View, product, args);
+        switch (config.Reset, config.Surrogate)
+        {
+            case (ResetMode.Soft, SurrogateKind.FastSigmoid): launch.Run(default(SoftReset), new FastSigmoidSurrogate(p)); break;
+            case (ResetMode.Soft, SurrogateKind.Atan): launch.Run(default(SoftReset), new AtanSurrogate(p)); break;
+            case (ResetMode.Soft, SurrogateKind.Sigmoid): launch.Run(default(SoftReset), new SigmoidSurrogate(p)); break;
+            case (ResetMode.Soft, SurrogateKind.Triangle): launch.Run(default(SoftReset), new TriangleSurrogate(p)); break;
+            case (ResetMode.Hard, SurrogateKind.FastSigmoid): launch.Run(default(HardReset), new FastSigmoidSurrogate(p)); break;
+            case (ResetMode.Hard, SurrogateKind.Atan): launch.Run(default(HardReset), new AtanSurrogate(p)); break;
+            case (ResetMode.Hard, SurrogateKind.Sigmoid): launch.Run(default(HardReset), new SigmoidSurrogate(p)); break;
+            case (ResetMode.Hard, SurrogateKind.Triangle): launch.Run(default(HardReset), new TriangleSurrogate(p)); break;
+            default: throw new ArgumentOutOfRangeException(nameof(config));
+        }
+    }
+
+    /// <summary>Binds the arguments once; <see cref="Run{TReset,TSurrogate}"/> picks the compiled variant.</summary>
+    private readonly record struct BackwardLaunch(LifIlgpu Owner, int Threads, ArrayView<float> Membrane,
+        ArrayView<float> GradSpikes, ArrayView<float> GradInput, ArrayView<float> Product, LifKernelArgs Args)
+    {
+        public void Run<TReset, TSurrogate>(TReset reset, TSurrogate surrogate)
+            where TReset : struct, IReset where TSurrogate : struct, ISurrogate
+        {
+            var kernel = Owner._cache.Get($"lif.bwd.{typeof(TReset).Name}.{typeof(TSurrogate).Name}",
+                acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LifKernelArgs, TReset, TSurrogate>(
+                    BackwardKernel<TReset, TSurrogate>));
+            kernel(Threads, Membrane, GradSpikes, GradInput, Product, Args, reset, surrogate);
+        }
+    }
+
+    public void AccumulateFisher(int rows, int n, DeviceBuffer<float> spikeGradProduct, DeviceBuffer<float> fisher)
+    {
+        _backend.Check(spikeGradProduct, (long)rows * n, nameof(spikeGradProduct));
+        _backend.Check(fisher, n, nameof(fisher));
+        _cache.Get("lif.fisher", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(FisherKernel))(
+            n, spikeGradProduct.View, fisher.View, rows, n);
+    }
+}

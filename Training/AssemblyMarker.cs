@@ -1,0 +1,1 @@
+namespace SpikeFit.Training; internal static class AssemblyMarker { }
