@@ -1,1 +1,22 @@
-return 0;
+using System.CommandLine;
+using SpikeFit.Experiments.Commands;
+using Spectre.Console;
+
+var root = new RootCommand("spikefit — train and compress spiking neural networks for neuromorphic chips (SpikeFit.Gpu)");
+root.Subcommands.Add(DevicesCommand.Create());
+root.Subcommands.Add(CheckKernelsCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
+
+// Piped output (CI logs, `| tee`) has no terminal width; keep tables readable there.
+if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
+
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+{
+    // Expected user-facing errors: one clear line, no stack trace.
+    AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+    return 2;
+}

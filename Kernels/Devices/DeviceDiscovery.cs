@@ -48,7 +48,7 @@ public static class DeviceDiscovery
                 GC.GetGCMemoryInfo().TotalAvailableMemoryBytes));
         var sim = SimulatorDevice;
         reports.Add(new BackendReport(BackendKind.IlgpuCpu, true, "ILGPU CPU accelerator",
-            $"simulator: {sim.WarpSize} threads/warp, {sim.MaxNumThreadsPerGroup} threads/group, {sim.NumMultiprocessors} multiprocessor(s); for correctness at small sizes",
+            $"simulator, {sim.MaxNumThreadsPerGroup} threads/group; for correctness at small sizes",
             sim.MemorySize, sim.WarpSize));
         return reports;
     }

@@ -10,7 +10,9 @@ namespace SpikeFit.Kernels.Lif;
 /// </summary>
 public sealed unsafe class LifCpu : ILifKernels
 {
-    private const int Tile = 1024;
+    // 2048 floats = 8 KiB per stream per step: long enough contiguous runs for the prefetcher,
+    // small enough that the tile state stays in L1/L2 (measured 1024–4096 with bench lif).
+    private const int Tile = 2048;
     private readonly CpuBackend _backend;
 
     public LifCpu(CpuBackend backend) => _backend = backend;

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SpikeFit.Kernels.Core;
+using SpikeFit.Kernels.Devices;
+using Spectre.Console;
+
+namespace SpikeFit.Experiments.Cli;
+
+/// <summary>Options shared by several commands, and helpers to honour them.</summary>
+public static class CommonOptions
+{
+    public static Option<string> Device(string defaultValue = "auto", bool allowAll = false)
+    {
+        var option = new Option<string>("--device")
+        {
+            Description = "Where to run: auto (cuda, else a qualifying OpenCL GPU, else cpu) | cuda | opencl | " +
+                          "cpu (fast managed path) | ilgpu-cpu (ILGPU simulator, small sizes)" +
+                          (allowAll ? " | all (every available backend)" : ""),
+            DefaultValueFactory = _ => defaultValue,
+        };
+        var allowed = new List<string> { "auto", "cuda", "opencl", "cpu", "ilgpu-cpu" };
+        if (allowAll) allowed.Add("all");
+        option.AcceptOnlyFromAmong(allowed.ToArray());
+        return option;
+    }
+
+    public static Option<FileInfo?> Json() => new("--json")
+    {
+        Description = "Also write the figures to this JSON file",
+    };
+
+    /// <summary>Opens the requested backend and prints which device runs and why the others were skipped.</summary>
+    public static BackendSelection OpenBackend(string device)
+    {
+        var selection = DeviceDiscovery.Open(BackendKindNames.Parse(device));
+        AnsiConsole.MarkupLine($"[bold]device:[/] {Markup.Escape(selection.Backend.ToString())} — {Markup.Escape(selection.Why)}");
+        foreach (var s in selection.Skipped)
+            AnsiConsole.MarkupLine($"  [grey]skipped {Markup.Escape(s)}[/]");
+        return selection;
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Writes <paramref name="value"/> as JSON (atomically: temp file then rename).</summary>
+    public static void WriteJson(FileInfo? file, object value)
+    {
+        if (file is null) return;
+        file.Directory?.Create();
+        string tmp = file.FullName + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(value, value.GetType(), JsonOptions));
+        File.Move(tmp, file.FullName, overwrite: true);
+        AnsiConsole.MarkupLine($"[grey]wrote {Markup.Escape(file.FullName)}[/]");
+    }
+
+    /// <summary>Provenance stamped into every machine-readable output.</summary>
+    public static object Provenance(string command) => new
+    {
+        command,
+        commit = GitCommit(),
+        date = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+        machine = Environment.MachineName,
+        os = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+        runtime = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+        cpus = Environment.ProcessorCount,
+    };
+
+    public static string GitCommit()
+    {
+        try
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo("git", "rev-parse --short=12 HEAD")
+            { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            using var p = System.Diagnostics.Process.Start(psi);
+            string output = p!.StandardOutput.ReadToEnd().Trim();
+            p.WaitForExit();
+            return p.ExitCode == 0 && output.Length > 0 ? output : Environment.GetEnvironmentVariable("SPIKEFIT_COMMIT") ?? "unknown";
+        }
+        catch
+        {
+            return Environment.GetEnvironmentVariable("SPIKEFIT_COMMIT") ?? "unknown";
+        }
+    }
+
+    public static string FormatBytes(long bytes) =>
+        bytes <= 0 ? "-" : bytes >= 1L << 40 ? "host RAM" : bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F1} GiB" : $"{bytes / (double)(1L << 20):F0} MiB";
+}
