@@ -17,5 +17,6 @@ public static class KernelChecks
             .Concat(LossCheck.All())
             .Concat(OptimizerCheck.All())
             .Concat(EncodingCheck.All())
+            .Concat(TinySnnCheck.All())
             .ToList();
 }
