@@ -1,0 +1,13 @@
+namespace SpikeFit.Kernels.Encoding;
+
+/// <summary>Argument checks shared by every backend's encoders.</summary>
+internal static class EncodingShape
+{
+    public static void Validate(int t, int b, int p)
+    {
+        if (t <= 0 || b <= 0 || p <= 0)
+            throw new ArgumentException($"Poisson encoding shape must be positive, got T={t}, B={b}, P={p}.");
+        if ((long)t * b * p > int.MaxValue)
+            throw new ArgumentException($"Poisson output of {(long)t * b * p} elements exceeds the 2^31 element limit.");
+    }
+}
