@@ -28,21 +28,27 @@ public interface ICodebookKernels
 {
     /// <summary>
     /// a_i = argmin_m |W_i − c_(g,m)| (ties go to the lower index) and Ŵ_i = c_(g, a_i), fused.
-    /// The straight-through weight gradient is the identity (∂L/∂W = ∂L/∂Ŵ), so the trainer uses
-    /// the ∂Ŵ buffer as ∂W directly: no copy, no kernel.
+    /// Codebooks need not be sorted (a linear scan over M). Distances are float32 |W − c|, so every
+    /// backend picks the same index; a NaN weight gets index 0. The straight-through weight gradient
+    /// is the identity (∂L/∂W = ∂L/∂Ŵ), so the trainer uses the ∂Ŵ buffer as ∂W directly: no copy, no kernel.
     /// </summary>
     void AssignGather(CodebookShape shape, DeviceBuffer<float> weights, DeviceBuffer<float> codebooks,
         DeviceBuffer<int> assignments, DeviceBuffer<float> quantized);
 
-    /// <summary>∂L/∂c_(g,m) = Σ_(i in g, a_i = m) ∂L/∂Ŵ_i, written to gradCodebooks [Groups, M].
-    /// Block partial sums then one combine per centroid; see the implementation for the tolerance.</summary>
+    /// <summary>∂L/∂c_(g,m) = Σ_(i in g, a_i = m) ∂L/∂Ŵ_i, written (not accumulated) to gradCodebooks [Groups, M];
+    /// assignments outside [0, M) are ignored. Chunk partial sums then a fixed-order combine per
+    /// centroid: bitwise reproducible on cpu (float64 partials) and on ILGPU for M ≤ 64; for larger M
+    /// ILGPU sums with atomics (order, hence the last bits, may vary). Error ≤ 1e-5·Σ|∂Ŵ| of the members.</summary>
     void CentroidGradient(CodebookShape shape, DeviceBuffer<float> gradQuantized, DeviceBuffer<int> assignments,
         DeviceBuffer<float> gradCodebooks);
 
     /// <summary>
     /// b-bit projection of the latent codebooks (all groups of one layer share one scale):
     /// Δ = max|c| / (2^(b−1) − 1), q = clamp(round(c/Δ), −2^(b−1), 2^(b−1) − 1), projected = Δ·q.
-    /// Writes Δ to scale[0]. Rounding is half away from zero.
+    /// Writes Δ to scale[0]. Rounding is half away from zero. An all-zero codebook gives Δ = 0 and
+    /// projected = 0. <paramref name="latent"/> and <paramref name="projected"/> may be the same buffer.
+    /// Throws <see cref="ArgumentException"/> unless 2 ≤ bits ≤ 16. Sized for codebooks (count = Groups·M,
+    /// up to a few thousand): the ILGPU version runs as one thread group.
     /// </summary>
     void Project(int count, int bits, DeviceBuffer<float> latent, DeviceBuffer<float> projected, DeviceBuffer<float> scale);
 }
