@@ -68,6 +68,9 @@ public sealed class IlgpuBackend : Backend
     public override void Dispose()
     {
         _scratch?.Dispose();
+        // Family objects may own native handles (cuBLAS) or scratch buffers: free them before the accelerator.
+        foreach (var family in new object[] { Lif, Dense, Codebook, Loss, Optim, Encoding })
+            (family as IDisposable)?.Dispose();
         Accelerator.Dispose();
         if (_ownsContext) _context.Dispose();
     }
