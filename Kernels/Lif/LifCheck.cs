@@ -7,7 +7,7 @@ namespace SpikeFit.Kernels.Lif;
 public static class LifCheck
 {
     public static LifShape ShapeFor(CheckSize size, bool broadcast = false) =>
-        size == CheckSize.Small ? new LifShape(6, 3, 37, broadcast) : new LifShape(16, 64, 1000, broadcast);
+        size == CheckSize.Small ? new LifShape(6, 3, 37, broadcast) : new LifShape(16, 64, 2100, broadcast); // Large exceeds StreamingStore.MinBytes, so the CPU path streams its stores
 
     /// <summary>
     /// Random input currents whose reference membrane stays at least <paramref name="margin"/> away

@@ -33,6 +33,7 @@ public sealed unsafe class LifCpu : ILifKernels
         int tiles = (shape.N + Tile - 1) / Tile;
         int step = shape.B * shape.N;
         int inStride = shape.BroadcastInput ? 0 : step;
+        bool stream = StreamingStore.Worthwhile(2 * shape.StateLength * sizeof(float));
         _backend.ParallelFor(shape.B * tiles, item =>
         {
             int b = item / tiles, n0 = item % tiles * Tile, len = Math.Min(Tile, shape.N - n0);
@@ -49,24 +50,36 @@ public sealed unsafe class LifCpu : ILifKernels
                     long o = (long)t * step + (long)b * shape.N + n0;
                     float* hRow = ph + o, sRow = ps + o;
                     int j = 0;
+                    // Peel to align the membrane row; the spike row streams too when it happens to be aligned.
+                    for (int peel = stream ? StreamingStore.Peel(hRow, len) : 0; j < peel; j++)
+                        ForwardScalar(cfg, reset, v + j, iRow[j], hRow + j, sRow + j);
+                    bool streamH = stream && StreamingStore.Aligned(hRow + j);
+                    bool streamS = stream && StreamingStore.Aligned(sRow + j);
                     for (; j <= len - vc; j += vc)
                     {
                         var h = beta * Vector.Load(v + j) + Vector.Load(iRow + j);
                         var s = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(h, theta), Vector<float>.One, Vector<float>.Zero);
-                        h.Store(hRow + j);
-                        s.Store(sRow + j);
+                        StreamingStore.Store(h, hRow + j, streamH);
+                        StreamingStore.Store(s, sRow + j, streamS);
                         reset.Apply(h, s, theta).Store(v + j);
                     }
                     for (; j < len; j++)
-                    {
-                        float h = LifStep.Charge(v[j], iRow[j], cfg.Beta);
-                        float s = LifStep.Fire(h, cfg.Theta);
-                        hRow[j] = h; sRow[j] = s;
-                        v[j] = reset.Apply(h, s, cfg.Theta);
-                    }
+                        ForwardScalar(cfg, reset, v + j, iRow[j], hRow + j, sRow + j);
                 }
             }
+            StreamingStore.Fence(stream);
         });
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void ForwardScalar<TReset>(LifConfig cfg, TReset reset, float* v, float current, float* h, float* s)
+        where TReset : struct, IReset
+    {
+        float hh = LifStep.Charge(*v, current, cfg.Beta);
+        float ss = LifStep.Fire(hh, cfg.Theta);
+        *h = hh;
+        *s = ss;
+        *v = reset.Apply(hh, ss, cfg.Theta);
     }
 
     public void Backward(LifShape shape, LifConfig config, DeviceBuffer<float> membrane, DeviceBuffer<float> gradSpikes,
@@ -105,6 +118,7 @@ public sealed unsafe class LifCpu : ILifKernels
         int step = shape.B * shape.N;
         bool broadcast = shape.BroadcastInput;
         float keep = cfg.DetachReset ? 0f : 1f;
+        bool stream = !broadcast && StreamingStore.Worthwhile(shape.StateLength * sizeof(float));
         _backend.ParallelFor(shape.B * tiles, item =>
         {
             int b = item / tiles, n0 = item % tiles * Tile, len = Math.Min(Tile, shape.N - n0);
@@ -126,6 +140,9 @@ public sealed unsafe class LifCpu : ILifKernels
                     long o = (long)t * step + rowOffset;
                     float* hRow = ph + o, gRow = pg + o, giRow = pgi + o;
                     int j = 0;
+                    for (int peel = stream ? StreamingStore.Peel(giRow, len) : 0; j < peel; j++)
+                        BackwardScalar(cfg, keep, reset, surrogate, hRow[j], gRow[j], gv + j, gsum + j, prod + j, giRow + j, broadcast);
+                    bool streamGI = stream && StreamingStore.Aligned(giRow + j);
                     for (; j <= len - vc; j += vc)
                     {
                         var h = Vector.Load(hRow + j);
@@ -135,23 +152,30 @@ public sealed unsafe class LifCpu : ILifKernels
                         var gradH = dv * reset.DvDh(s) + (g + keepV * dv * reset.DvDs(h, theta)) * surrogate.Grad(h - theta);
                         (beta * gradH).Store(gv + j);
                         if (broadcast) (Vector.Load(gsum + j) + gradH).Store(gsum + j);
-                        else gradH.Store(giRow + j);
+                        else StreamingStore.Store(gradH, giRow + j, streamGI);
                         (Vector.Load(prod + j) + s * g).Store(prod + j);
                     }
                     for (; j < len; j++)
-                    {
-                        float dv = gv[j];
-                        float gradH = LifStep.Backward(hRow[j], gRow[j], ref dv, cfg.Beta, cfg.Theta, keep, reset, surrogate);
-                        gv[j] = dv;
-                        if (broadcast) gsum[j] += gradH;
-                        else giRow[j] = gradH;
-                        prod[j] += LifStep.Fire(hRow[j], cfg.Theta) * gRow[j];
-                    }
+                        BackwardScalar(cfg, keep, reset, surrogate, hRow[j], gRow[j], gv + j, gsum + j, prod + j, giRow + j, broadcast);
                 }
                 if (broadcast) new Span<float>(gsum, len).CopyTo(a.GradInput.AsSpan((int)rowOffset, len));
                 if (a.Product is not null) new Span<float>(prod, len).CopyTo(a.Product.AsSpan((int)rowOffset, len));
             }
+            StreamingStore.Fence(stream);
         });
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void BackwardScalar<TReset, TSurrogate>(LifConfig cfg, float keep, TReset reset, TSurrogate surrogate,
+        float h, float g, float* gradV, float* gradSum, float* product, float* gradInput, bool broadcast)
+        where TReset : struct, IReset where TSurrogate : struct, ISurrogate
+    {
+        float dv = *gradV;
+        float gradH = LifStep.Backward(h, g, ref dv, cfg.Beta, cfg.Theta, keep, reset, surrogate);
+        *gradV = dv;
+        if (broadcast) *gradSum += gradH;
+        else *gradInput = gradH;
+        *product += LifStep.Fire(h, cfg.Theta) * g;
     }
 
     public void AccumulateFisher(int rows, int n, DeviceBuffer<float> spikeGradProduct, DeviceBuffer<float> fisher)
