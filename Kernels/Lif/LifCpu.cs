@@ -19,10 +19,7 @@ public sealed unsafe class LifCpu : ILifKernels
 
     public void Forward(LifShape shape, LifConfig config, DeviceBuffer<float> input, DeviceBuffer<float> membrane, DeviceBuffer<float> spikes)
     {
-        shape.Validate(); config.Validate();
-        _backend.Check(input, shape.InputLength, nameof(input));
-        _backend.Check(membrane, shape.StateLength, nameof(membrane));
-        _backend.Check(spikes, shape.StateLength, nameof(spikes));
+        LifDispatch.CheckForward(_backend, shape, config, input, membrane, spikes);
         if (config.Reset == ResetMode.Soft) Forward(shape, config, input.Host, membrane.Host, spikes.Host, default(SoftReset));
         else Forward(shape, config, input.Host, membrane.Host, spikes.Host, default(HardReset));
     }
@@ -85,29 +82,17 @@ public sealed unsafe class LifCpu : ILifKernels
     public void Backward(LifShape shape, LifConfig config, DeviceBuffer<float> membrane, DeviceBuffer<float> gradSpikes,
         DeviceBuffer<float> gradInput, DeviceBuffer<float>? spikeGradProduct = null)
     {
-        shape.Validate(); config.Validate();
-        _backend.Check(membrane, shape.StateLength, nameof(membrane));
-        _backend.Check(gradSpikes, shape.StateLength, nameof(gradSpikes));
-        _backend.Check(gradInput, shape.InputLength, nameof(gradInput));
-        if (spikeGradProduct is not null) _backend.Check(spikeGradProduct, shape.StepSize, nameof(spikeGradProduct));
-        float p = config.EffectiveSurrogateParam;
-        var a = new BackwardArgs(shape, config, membrane.Host, gradSpikes.Host, gradInput.Host, spikeGradProduct?.Host);
-        switch (config.Reset, config.Surrogate)
-        {
-            case (ResetMode.Soft, SurrogateKind.FastSigmoid): Backward(a, default(SoftReset), new FastSigmoidSurrogate(p)); break;
-            case (ResetMode.Soft, SurrogateKind.Atan): Backward(a, default(SoftReset), new AtanSurrogate(p)); break;
-            case (ResetMode.Soft, SurrogateKind.Sigmoid): Backward(a, default(SoftReset), new SigmoidSurrogate(p)); break;
-            case (ResetMode.Soft, SurrogateKind.Triangle): Backward(a, default(SoftReset), new TriangleSurrogate(p)); break;
-            case (ResetMode.Hard, SurrogateKind.FastSigmoid): Backward(a, default(HardReset), new FastSigmoidSurrogate(p)); break;
-            case (ResetMode.Hard, SurrogateKind.Atan): Backward(a, default(HardReset), new AtanSurrogate(p)); break;
-            case (ResetMode.Hard, SurrogateKind.Sigmoid): Backward(a, default(HardReset), new SigmoidSurrogate(p)); break;
-            case (ResetMode.Hard, SurrogateKind.Triangle): Backward(a, default(HardReset), new TriangleSurrogate(p)); break;
-            default: throw new ArgumentOutOfRangeException(nameof(config));
-        }
+        LifDispatch.CheckBackward(_backend, shape, config, membrane, gradSpikes, gradInput, spikeGradProduct);
+        LifDispatch.Run(config, new BackwardArgs(this, shape, config, membrane.Host, gradSpikes.Host, gradInput.Host, spikeGradProduct?.Host));
     }
 
-    private readonly record struct BackwardArgs(LifShape Shape, LifConfig Config, float[] Membrane, float[] GradSpikes,
-        float[] GradInput, float[]? Product);
+    private readonly record struct BackwardArgs(LifCpu Owner, LifShape Shape, LifConfig Config, float[] Membrane, float[] GradSpikes,
+        float[] GradInput, float[]? Product) : ILifVariantAction
+    {
+        public void Run<TReset, TSurrogate>(TReset reset, TSurrogate surrogate)
+            where TReset : struct, IReset where TSurrogate : struct, ISurrogate =>
+            Owner.Backward(this, reset, surrogate);
+    }
 
     private void Backward<TReset, TSurrogate>(BackwardArgs a, TReset reset, TSurrogate surrogate)
         where TReset : struct, IReset where TSurrogate : struct, ISurrogate
@@ -180,8 +165,7 @@ public sealed unsafe class LifCpu : ILifKernels
 
     public void AccumulateFisher(int rows, int n, DeviceBuffer<float> spikeGradProduct, DeviceBuffer<float> fisher)
     {
-        _backend.Check(spikeGradProduct, (long)rows * n, nameof(spikeGradProduct));
-        _backend.Check(fisher, n, nameof(fisher));
+        LifDispatch.CheckFisher(_backend, rows, n, spikeGradProduct, fisher);
         var c = spikeGradProduct.Host;
         var f = fisher.Host;
         // Row-wise accumulation keeps the per-neuron summation order fixed (b = 0, 1, ...).

@@ -99,10 +99,7 @@ public sealed class LifIlgpu : ILifKernels
 
     public void Forward(LifShape shape, LifConfig config, DeviceBuffer<float> input, DeviceBuffer<float> membrane, DeviceBuffer<float> spikes)
     {
-        shape.Validate(); config.Validate();
-        _backend.Check(input, shape.InputLength, nameof(input));
-        _backend.Check(membrane, shape.StateLength, nameof(membrane));
-        _backend.Check(spikes, shape.StateLength, nameof(spikes));
+        LifDispatch.CheckForward(_backend, shape, config, input, membrane, spikes);
         var args = LifKernelArgs.From(shape, config, false);
         var n = (int)shape.StepSize;
         if (config.Reset == ResetMode.Soft)
@@ -116,32 +113,15 @@ public sealed class LifIlgpu : ILifKernels
     public void Backward(LifShape shape, LifConfig config, DeviceBuffer<float> membrane, DeviceBuffer<float> gradSpikes,
         DeviceBuffer<float> gradInput, DeviceBuffer<float>? spikeGradProduct = null)
     {
-        shape.Validate(); config.Validate();
-        _backend.Check(membrane, shape.StateLength, nameof(membrane));
-        _backend.Check(gradSpikes, shape.StateLength, nameof(gradSpikes));
-        _backend.Check(gradInput, shape.InputLength, nameof(gradInput));
-        if (spikeGradProduct is not null) _backend.Check(spikeGradProduct, shape.StepSize, nameof(spikeGradProduct));
+        LifDispatch.CheckBackward(_backend, shape, config, membrane, gradSpikes, gradInput, spikeGradProduct);
         var args = LifKernelArgs.From(shape, config, spikeGradProduct is not null);
         var product = spikeGradProduct?.View ?? _backend.Scratch.View;
-        float p = config.EffectiveSurrogateParam;
-        var launch = new BackwardLaunch(this, (int)shape.StepSize, membrane.View, gradSpikes.View, gradInput.View, product, args);
-        switch (config.Reset, config.Surrogate)
-        {
-            case (ResetMode.Soft, SurrogateKind.FastSigmoid): launch.Run(default(SoftReset), new FastSigmoidSurrogate(p)); break;
-            case (ResetMode.Soft, SurrogateKind.Atan): launch.Run(default(SoftReset), new AtanSurrogate(p)); break;
-            case (ResetMode.Soft, SurrogateKind.Sigmoid): launch.Run(default(SoftReset), new SigmoidSurrogate(p)); break;
-            case (ResetMode.Soft, SurrogateKind.Triangle): launch.Run(default(SoftReset), new TriangleSurrogate(p)); break;
-            case (ResetMode.Hard, SurrogateKind.FastSigmoid): launch.Run(default(HardReset), new FastSigmoidSurrogate(p)); break;
-            case (ResetMode.Hard, SurrogateKind.Atan): launch.Run(default(HardReset), new AtanSurrogate(p)); break;
-            case (ResetMode.Hard, SurrogateKind.Sigmoid): launch.Run(default(HardReset), new SigmoidSurrogate(p)); break;
-            case (ResetMode.Hard, SurrogateKind.Triangle): launch.Run(default(HardReset), new TriangleSurrogate(p)); break;
-            default: throw new ArgumentOutOfRangeException(nameof(config));
-        }
+        LifDispatch.Run(config, new BackwardLaunch(this, (int)shape.StepSize, membrane.View, gradSpikes.View, gradInput.View, product, args));
     }
 
     /// <summary>Binds the arguments once; <see cref="Run{TReset,TSurrogate}"/> picks the compiled variant.</summary>
     private readonly record struct BackwardLaunch(LifIlgpu Owner, int Threads, ArrayView<float> Membrane,
-        ArrayView<float> GradSpikes, ArrayView<float> GradInput, ArrayView<float> Product, LifKernelArgs Args)
+        ArrayView<float> GradSpikes, ArrayView<float> GradInput, ArrayView<float> Product, LifKernelArgs Args) : ILifVariantAction
     {
         public void Run<TReset, TSurrogate>(TReset reset, TSurrogate surrogate)
             where TReset : struct, IReset where TSurrogate : struct, ISurrogate
@@ -155,8 +135,7 @@ public sealed class LifIlgpu : ILifKernels
 
     public void AccumulateFisher(int rows, int n, DeviceBuffer<float> spikeGradProduct, DeviceBuffer<float> fisher)
     {
-        _backend.Check(spikeGradProduct, (long)rows * n, nameof(spikeGradProduct));
-        _backend.Check(fisher, n, nameof(fisher));
+        LifDispatch.CheckFisher(_backend, rows, n, spikeGradProduct, fisher);
         _cache.Get("lif.fisher", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(FisherKernel))(
             n, spikeGradProduct.View, fisher.View, rows, n);
     }
