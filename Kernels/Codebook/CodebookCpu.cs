@@ -22,11 +22,7 @@ public sealed unsafe class CodebookCpu : ICodebookKernels
     public void AssignGather(CodebookShape shape, DeviceBuffer<float> weights, DeviceBuffer<float> codebooks,
         DeviceBuffer<int> assignments, DeviceBuffer<float> quantized)
     {
-        shape.Validate();
-        _backend.Check(weights, shape.Weights, nameof(weights));
-        _backend.Check(codebooks, shape.CodebookLength, nameof(codebooks));
-        _backend.Check(assignments, shape.Weights, nameof(assignments));
-        _backend.Check(quantized, shape.Weights, nameof(quantized));
+        CodebookArguments.AssignGather(_backend, shape, weights, codebooks, assignments, quantized);
         var w = weights.Host;
         var c = codebooks.Host;
         var a = assignments.Host;
@@ -88,10 +84,7 @@ public sealed unsafe class CodebookCpu : ICodebookKernels
     public void CentroidGradient(CodebookShape shape, DeviceBuffer<float> gradQuantized, DeviceBuffer<int> assignments,
         DeviceBuffer<float> gradCodebooks)
     {
-        shape.Validate();
-        _backend.Check(gradQuantized, shape.Weights, nameof(gradQuantized));
-        _backend.Check(assignments, shape.Weights, nameof(assignments));
-        _backend.Check(gradCodebooks, shape.CodebookLength, nameof(gradCodebooks));
+        CodebookArguments.CentroidGradient(_backend, shape, gradQuantized, assignments, gradCodebooks);
         var gq = gradQuantized.Host;
         var a = assignments.Host;
         var outp = gradCodebooks.Host;
@@ -144,10 +137,7 @@ public sealed unsafe class CodebookCpu : ICodebookKernels
     public void Project(int count, int bits, DeviceBuffer<float> latent, DeviceBuffer<float> projected, DeviceBuffer<float> scale)
     {
         var (qMin, qMax) = CodebookMath.GridRange(bits);
-        if (count <= 0) throw new ArgumentException($"Codebook count must be positive, got {count}.", nameof(count));
-        _backend.Check(latent, count, nameof(latent));
-        _backend.Check(projected, count, nameof(projected));
-        _backend.Check(scale, 1, nameof(scale));
+        CodebookArguments.Project(_backend, count, latent, projected, scale);
         var c = latent.Host.AsSpan(0, count);
         var p = projected.Host.AsSpan(0, count);
         float maxAbs = 0f;

@@ -205,11 +205,7 @@ public sealed class CodebookIlgpu : ICodebookKernels
     public void AssignGather(CodebookShape shape, DeviceBuffer<float> weights, DeviceBuffer<float> codebooks,
         DeviceBuffer<int> assignments, DeviceBuffer<float> quantized)
     {
-        shape.Validate();
-        _backend.Check(weights, shape.Weights, nameof(weights));
-        _backend.Check(codebooks, shape.CodebookLength, nameof(codebooks));
-        _backend.Check(assignments, shape.Weights, nameof(assignments));
-        _backend.Check(quantized, shape.Weights, nameof(quantized));
+        CodebookArguments.AssignGather(_backend, shape, weights, codebooks, assignments, quantized);
         var args = new CodebookKernelArgs { Groups = shape.Groups, GroupLength = shape.GroupLength, M = shape.M };
         _cache.Get("codebook.assign", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
                 ArrayView<int>, ArrayView<float>, CodebookKernelArgs>(AssignGatherKernel))(
@@ -219,10 +215,7 @@ public sealed class CodebookIlgpu : ICodebookKernels
     public void CentroidGradient(CodebookShape shape, DeviceBuffer<float> gradQuantized, DeviceBuffer<int> assignments,
         DeviceBuffer<float> gradCodebooks)
     {
-        shape.Validate();
-        _backend.Check(gradQuantized, shape.Weights, nameof(gradQuantized));
-        _backend.Check(assignments, shape.Weights, nameof(assignments));
-        _backend.Check(gradCodebooks, shape.CodebookLength, nameof(gradCodebooks));
+        CodebookArguments.CentroidGradient(_backend, shape, gradQuantized, assignments, gradCodebooks);
         var args = new CodebookKernelArgs { Groups = shape.Groups, GroupLength = shape.GroupLength, M = shape.M };
 
         if (shape.M > SharedMaxM)
@@ -275,10 +268,7 @@ public sealed class CodebookIlgpu : ICodebookKernels
     public void Project(int count, int bits, DeviceBuffer<float> latent, DeviceBuffer<float> projected, DeviceBuffer<float> scale)
     {
         var (qMin, qMax) = CodebookMath.GridRange(bits);
-        if (count <= 0) throw new ArgumentException($"Codebook count must be positive, got {count}.", nameof(count));
-        _backend.Check(latent, count, nameof(latent));
-        _backend.Check(projected, count, nameof(projected));
-        _backend.Check(scale, 1, nameof(scale));
+        CodebookArguments.Project(_backend, count, latent, projected, scale);
         var args = new ProjectKernelArgs { Count = count, QMin = qMin, QMax = qMax };
         _cache.Get("codebook.project", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ProjectKernelArgs>(ProjectKernel))(new KernelConfig(1, _groupSize), latent.View, projected.View, scale.View, args);

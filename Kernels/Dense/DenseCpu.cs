@@ -46,10 +46,7 @@ public sealed unsafe class DenseCpu : IDenseKernels
 
     public void Gemm(GemmOp op, DeviceBuffer<float> a, DeviceBuffer<float> b, DeviceBuffer<float> c)
     {
-        op.Validate();
-        _backend.Check(a, op.LengthA, nameof(a));
-        _backend.Check(b, op.LengthB, nameof(b));
-        _backend.Check(c, op.LengthC, nameof(c));
+        DenseArguments.Gemm(_backend, op, a, b, c);
         float[] A = a.Host, B = b.Host, C = c.Host;
         bool parallel = op.Flops >= SerialFlops && _backend.Threads > 1;
 
@@ -628,9 +625,7 @@ public sealed unsafe class DenseCpu : IDenseKernels
 
     public void AddBias(int rows, int cols, DeviceBuffer<float> y, DeviceBuffer<float> bias)
     {
-        if (rows <= 0 || cols <= 0) throw new ArgumentException($"AddBias sizes must be positive, got rows={rows}, cols={cols}.");
-        _backend.Check(y, (long)rows * cols, nameof(y));
-        _backend.Check(bias, cols, nameof(bias));
+        DenseArguments.AddBias(_backend, rows, cols, y, bias);
         var Y = y.Host;
         var b = bias.Host;
         int rowsPerChunk = Math.Max(1, 16384 / cols);
@@ -649,9 +644,7 @@ public sealed unsafe class DenseCpu : IDenseKernels
     /// <summary>Each task owns a range of columns and adds the rows in order 0..rows−1, so every column's sum has a fixed order.</summary>
     public void ColumnSum(int rows, int cols, DeviceBuffer<float> x, DeviceBuffer<float> sums, float beta = 0f)
     {
-        if (rows <= 0 || cols <= 0) throw new ArgumentException($"ColumnSum sizes must be positive, got rows={rows}, cols={cols}.");
-        _backend.Check(x, (long)rows * cols, nameof(x));
-        _backend.Check(sums, cols, nameof(sums));
+        DenseArguments.ColumnSum(_backend, rows, cols, x, sums);
         var X = x.Host;
         var S = sums.Host;
         const int Width = 256;

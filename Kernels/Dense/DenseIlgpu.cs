@@ -170,10 +170,7 @@ public sealed class DenseIlgpu : IDenseKernels, IDisposable
 
     public void Gemm(GemmOp op, DeviceBuffer<float> a, DeviceBuffer<float> b, DeviceBuffer<float> c)
     {
-        op.Validate();
-        _backend.Check(a, op.LengthA, nameof(a));
-        _backend.Check(b, op.LengthB, nameof(b));
-        _backend.Check(c, op.LengthC, nameof(c));
+        DenseArguments.Gemm(_backend, op, a, b, c);
         if (_cublas is not null)
         {
             _cublas.Sgemm(op, a.View, b.View, c.View);
@@ -197,18 +194,14 @@ public sealed class DenseIlgpu : IDenseKernels, IDisposable
 
     public void AddBias(int rows, int cols, DeviceBuffer<float> y, DeviceBuffer<float> bias)
     {
-        if (rows <= 0 || cols <= 0) throw new ArgumentException($"AddBias sizes must be positive, got rows={rows}, cols={cols}.");
-        _backend.Check(y, (long)rows * cols, nameof(y));
-        _backend.Check(bias, cols, nameof(bias));
+        DenseArguments.AddBias(_backend, rows, cols, y, bias);
         _cache.Get("dense.bias", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(AddBiasKernel))(
             rows * cols, y.View, bias.View, cols);
     }
 
     public void ColumnSum(int rows, int cols, DeviceBuffer<float> x, DeviceBuffer<float> sums, float beta = 0f)
     {
-        if (rows <= 0 || cols <= 0) throw new ArgumentException($"ColumnSum sizes must be positive, got rows={rows}, cols={cols}.");
-        _backend.Check(x, (long)rows * cols, nameof(x));
-        _backend.Check(sums, cols, nameof(sums));
+        DenseArguments.ColumnSum(_backend, rows, cols, x, sums);
         var finish = _cache.Get("dense.colsum.finish", acc =>
             acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, float>(FinishSumKernel));
         if (rows <= SumChunk)

@@ -18,10 +18,7 @@ public sealed class EncodingCpu : IEncodingKernels
     public void Poisson(int t, int b, int p, uint seed, DeviceBuffer<float> pixels, DeviceBuffer<int> sampleIds,
         DeviceBuffer<float> spikes)
     {
-        EncodingShape.Validate(t, b, p);
-        _backend.Check(pixels, (long)b * p, nameof(pixels));
-        _backend.Check(sampleIds, b, nameof(sampleIds));
-        _backend.Check(spikes, (long)t * b * p, nameof(spikes));
+        EncodingShape.Check(_backend, t, b, p, pixels, sampleIds, spikes);
         var px = pixels.Host;
         var ids = sampleIds.Host;
         var sp = spikes.Host;

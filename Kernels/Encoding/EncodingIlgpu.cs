@@ -42,10 +42,7 @@ public sealed class EncodingIlgpu : IEncodingKernels
     public void Poisson(int t, int b, int p, uint seed, DeviceBuffer<float> pixels, DeviceBuffer<int> sampleIds,
         DeviceBuffer<float> spikes)
     {
-        EncodingShape.Validate(t, b, p);
-        _backend.Check(pixels, (long)b * p, nameof(pixels));
-        _backend.Check(sampleIds, b, nameof(sampleIds));
-        _backend.Check(spikes, (long)t * b * p, nameof(spikes));
+        EncodingShape.Check(_backend, t, b, p, pixels, sampleIds, spikes);
         var args = new PoissonKernelArgs { B = b, P = p, Seed = seed };
         _cache.Get("encoding.poisson", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>,
             ArrayView<float>, PoissonKernelArgs>(PoissonKernel))(t * b * p, pixels.View, sampleIds.View, spikes.View, args);

@@ -16,13 +16,7 @@ public sealed class LossCpu : ILossKernels
     public void SoftmaxCrossEntropy(int t, int b, int c, float scale, DeviceBuffer<float> x, DeviceBuffer<int> labels,
         DeviceBuffer<float> logits, DeviceBuffer<float> losses, DeviceBuffer<float> gradX)
     {
-        LossShape.Validate(t, b, c, scale);
-        long bc = (long)b * c;
-        _backend.Check(x, t * bc, nameof(x));
-        _backend.Check(labels, b, nameof(labels));
-        _backend.Check(logits, bc, nameof(logits));
-        _backend.Check(losses, b, nameof(losses));
-        _backend.Check(gradX, t * bc, nameof(gradX));
+        LossShape.Check(_backend, t, b, c, scale, x, labels, logits, losses, gradX);
         var lab = labels.Host;
         // Validate every label before writing anything, so a bad batch leaves the outputs untouched.
         for (int i = 0; i < b; i++)

@@ -84,13 +84,7 @@ public sealed class LossIlgpu : ILossKernels
     public void SoftmaxCrossEntropy(int t, int b, int c, float scale, DeviceBuffer<float> x, DeviceBuffer<int> labels,
         DeviceBuffer<float> logits, DeviceBuffer<float> losses, DeviceBuffer<float> gradX)
     {
-        LossShape.Validate(t, b, c, scale);
-        long bc = (long)b * c;
-        _backend.Check(x, t * bc, nameof(x));
-        _backend.Check(labels, b, nameof(labels));
-        _backend.Check(logits, bc, nameof(logits));
-        _backend.Check(losses, b, nameof(losses));
-        _backend.Check(gradX, t * bc, nameof(gradX));
+        LossShape.Check(_backend, t, b, c, scale, x, labels, logits, losses, gradX);
         if (_logSumExp is null || _logSumExp.Length < b)
         {
             _logSumExp?.Dispose();
@@ -102,6 +96,6 @@ public sealed class LossIlgpu : ILossKernels
             b, x.View, labels.View, logits.View, losses.View, _logSumExp.View, args);
         _cache.Get("loss.xent.grad", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>,
             ArrayView<float>, ArrayView<float>, LossKernelArgs>(GradKernel))(
-            (int)bc, labels.View, logits.View, _logSumExp.View, gradX.View, args);
+            b * c, labels.View, logits.View, _logSumExp.View, gradX.View, args);
     }
 }

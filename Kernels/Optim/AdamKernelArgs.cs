@@ -1,3 +1,4 @@
+using SpikeFit.Kernels.Core;
 namespace SpikeFit.Kernels.Optim;
 
 /// <summary>
@@ -9,6 +10,17 @@ public struct AdamKernelArgs
     public float LearningRate, Beta1, Beta2, OneMinusBeta1, OneMinusBeta2, Epsilon, WeightDecay;
     /// <summary>1/(1−β1^t) and 1/(1−β2^t).</summary>
     public float InvBias1, InvBias2;
+
+    /// <summary>Buffer checks shared by every implementation.</summary>
+    public static void Check(Backend backend, int count, DeviceBuffer<float> param, DeviceBuffer<float> grad,
+        DeviceBuffer<float> m, DeviceBuffer<float> v)
+    {
+        if (count < 0) throw new ArgumentException($"Adam count must be ≥ 0, got {count}.", nameof(count));
+        backend.Check(param, count, nameof(param));
+        backend.Check(grad, count, nameof(grad));
+        backend.Check(m, count, nameof(m));
+        backend.Check(v, count, nameof(v));
+    }
 
     public static AdamKernelArgs From(AdamConfig c, int step)
     {

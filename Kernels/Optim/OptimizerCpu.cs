@@ -18,11 +18,7 @@ public sealed class OptimizerCpu : IOptimizerKernels
         DeviceBuffer<float> m, DeviceBuffer<float> v)
     {
         var a = AdamKernelArgs.From(config, step);
-        if (count < 0) throw new ArgumentException($"Adam count must be ≥ 0, got {count}.", nameof(count));
-        _backend.Check(param, count, nameof(param));
-        _backend.Check(grad, count, nameof(grad));
-        _backend.Check(m, count, nameof(m));
-        _backend.Check(v, count, nameof(v));
+        AdamKernelArgs.Check(_backend, count, param, grad, m, v);
         var pa = param.Host;
         var ga = grad.Host;
         var ma = m.Host;

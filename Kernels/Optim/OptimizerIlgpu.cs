@@ -33,11 +33,7 @@ public sealed class OptimizerIlgpu : IOptimizerKernels
         DeviceBuffer<float> m, DeviceBuffer<float> v)
     {
         var args = AdamKernelArgs.From(config, step);
-        if (count < 0) throw new ArgumentException($"Adam count must be ≥ 0, got {count}.", nameof(count));
-        _backend.Check(param, count, nameof(param));
-        _backend.Check(grad, count, nameof(grad));
-        _backend.Check(m, count, nameof(m));
-        _backend.Check(v, count, nameof(v));
+        AdamKernelArgs.Check(_backend, count, param, grad, m, v);
         if (count == 0) return;
         _cache.Get("optim.adam", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<float>, AdamKernelArgs>(AdamKernel))(count, param.View, grad.View, m.View, v.View, args);
