@@ -40,6 +40,32 @@ public static class CommonOptions
         return selection;
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/> with a live progress bar on a terminal; when the output is
+    /// redirected (CI logs, files) the bar would only add noise, so the body runs silently.
+    /// The body calls the given callback before each of its <paramref name="total"/> items.
+    /// </summary>
+    public static void WithProgress(string title, int total, Action<Action<string>> body)
+    {
+        if (Console.IsOutputRedirected)
+        {
+            body(_ => { });
+            return;
+        }
+        AnsiConsole.Progress().AutoClear(true).Start(ctx =>
+        {
+            var task = ctx.AddTask(title, maxValue: total);
+            bool first = true;
+            body(description =>
+            {
+                if (!first) task.Increment(1);
+                first = false;
+                task.Description = description;
+            });
+            task.Increment(1);
+        });
+    }
+
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,

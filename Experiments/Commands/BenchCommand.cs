@@ -38,7 +38,7 @@ public static class BenchCommand
             AnsiConsole.MarkupLine($"T={r.T} B={r.B} N={r.N}, {r.Repeats} repeats, on {Markup.Escape(r.Device)}");
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine($"fused LIF forward+backward reaches [bold]{r.FusedToCopy:P0}[/] of this run's copy bandwidth");
-            CommonOptions.WriteJson(parse.GetValue(json), new { provenance = CommonOptions.Provenance("bench lif"), result = r, fusedToCopy = r.FusedToCopy });
+            CommonOptions.WriteJson(parse.GetValue(json), new { provenance = CommonOptions.Provenance($"spikefit bench lif --device {parse.GetValue(device)} --T {r.T} --B {r.B} --N {r.N} --repeats {r.Repeats}"), result = r, fusedToCopy = r.FusedToCopy });
             return 0;
         });
         return cmd;

@@ -82,12 +82,11 @@ public static class CheckKernelsCommand
             };
             AnsiConsole.MarkupLine($"[bold]{kind.CliName()}[/]: {Markup.Escape(backend.DeviceName)} ({size} sizes)");
             devices.Add(new { backend = kind.CliName(), device = backend.DeviceName, size = size.ToString() });
-            AnsiConsole.Progress().AutoClear(true).Start(ctx =>
+            CommonOptions.WithProgress(kind.CliName(), checks.Count, advance =>
             {
-                var task = ctx.AddTask(kind.CliName(), maxValue: checks.Count);
                 foreach (var check in checks)
                 {
-                    task.Description = $"{kind.CliName()} {check.Name}";
+                    advance($"{kind.CliName()} {check.Name}");
                     try
                     {
                         results.Add(check.Run(backend, seed, size));
@@ -97,7 +96,6 @@ public static class CheckKernelsCommand
                         results.Add(new CheckResult(check.Name, kind.CliName(), "-", double.PositiveInfinity, 0, 0,
                             $"threw {e.GetType().Name}: {e.Message}"));
                     }
-                    task.Increment(1);
                 }
             });
         }
@@ -116,7 +114,7 @@ public static class CheckKernelsCommand
         foreach (var s in skipped) AnsiConsole.MarkupLine($"[grey]not run: {Markup.Escape(s)}[/]");
         CommonOptions.WriteJson(json, new
         {
-            provenance = CommonOptions.Provenance($"check-kernels --device {device} --size {sizeName} --seed {seed}"),
+            provenance = CommonOptions.Provenance($"spikefit check-kernels --device {device} --size {sizeName} --seed {seed}"),
             seed,
             devices,
             skipped,

@@ -39,7 +39,7 @@ public static class DevicesCommand
                 : $"cuBLAS: {Markup.Escape(cublas)}");
             CommonOptions.WriteJson(parse.GetValue(json), new
             {
-                provenance = CommonOptions.Provenance("devices"),
+                provenance = CommonOptions.Provenance("spikefit devices"),
                 backends = reports,
                 auto = auto.Kind.CliName(),
                 cublas,
