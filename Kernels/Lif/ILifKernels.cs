@@ -22,6 +22,15 @@ public interface ILifKernels
         DeviceBuffer<float> membrane, DeviceBuffer<float> gradSpikes, DeviceBuffer<float> gradInput,
         DeviceBuffer<float>? spikeGradProduct = null);
 
+    /// <summary>
+    /// Non-spiking leaky integrator (the membrane readout's output layer): h_t = β·h_(t−1) + I_t,
+    /// written to <paramref name="membrane"/> [T,B,N]. Input may be broadcast like <see cref="Forward"/>.
+    /// </summary>
+    void IntegratorForward(LifShape shape, float beta, DeviceBuffer<float> input, DeviceBuffer<float> membrane);
+
+    /// <summary>Backward of <see cref="IntegratorForward"/>: ∂I_t = ∂h_t + β·∂I_(t+1) (time-summed when broadcast).</summary>
+    void IntegratorBackward(LifShape shape, float beta, DeviceBuffer<float> gradMembrane, DeviceBuffer<float> gradInput);
+
     /// <summary>FSC accumulation: fisher[n] += Σ_b c[b,n]² over the [B,N] product of <see cref="Backward"/>.
     /// FSC_n = fisher[n] / (2·samples) once every batch has been added.</summary>
     void AccumulateFisher(int rows, int n, DeviceBuffer<float> spikeGradProduct, DeviceBuffer<float> fisher);

@@ -117,6 +117,35 @@ public static class LifCheck
         }
     }
 
+    public sealed class Integrator : KernelCheck
+    {
+        private readonly bool _broadcast;
+        public Integrator(bool broadcast) => _broadcast = broadcast;
+        public override string Name => $"lif.integrator{(_broadcast ? ".broadcast" : "")}";
+
+        public override CheckResult Run(Backend backend, int seed, CheckSize size)
+        {
+            var rng = new Random(seed);
+            var shape = size == CheckSize.Small ? new LifShape(6, 3, 10, _broadcast) : new LifShape(16, 128, 10, _broadcast);
+            const float beta = 0.9f;
+            var input = TestData.Normal(rng, shape.InputLength);
+            var gradH = TestData.Normal(rng, shape.StateLength);
+            var refH = LifReference.IntegratorForward(shape, beta, TestData.ToDouble(input));
+            var refG = LifReference.IntegratorBackward(shape, beta, TestData.ToDouble(gradH));
+            using var dIn = backend.Upload<float>(input);
+            using var dH = backend.Allocate<float>(shape.StateLength);
+            using var dGH = backend.Upload<float>(gradH);
+            using var dGI = backend.Allocate<float>(shape.InputLength);
+            double ms = Timed(backend, () => { dH.Fill(float.NaN); dGI.Fill(float.NaN); }, () =>
+            {
+                backend.Lif.IntegratorForward(shape, beta, dIn, dH);
+                backend.Lif.IntegratorBackward(shape, beta, dGH, dGI);
+            });
+            double err = Math.Max(Compare.MaxRelError(dH.ToArray(), refH), Compare.MaxRelError(dGI.ToArray(), refG));
+            return Result(backend, $"T={shape.T} B={shape.B} N={shape.N}", err, 1e-5, ms, "membrane and ∂I");
+        }
+    }
+
     public static IEnumerable<KernelCheck> All()
     {
         foreach (var reset in new[] { ResetMode.Soft, ResetMode.Hard })
@@ -128,5 +157,7 @@ public static class LifCheck
             yield return new Backward(reset, SurrogateKind.Atan, broadcast: true);
         }
         yield return new Fisher();
+        yield return new Integrator(broadcast: false);
+        yield return new Integrator(broadcast: true);
     }
 }

@@ -163,6 +163,42 @@ public sealed unsafe class LifCpu : ILifKernels
         *product += LifStep.Fire(h, cfg.Theta) * g;
     }
 
+    public void IntegratorForward(LifShape shape, float beta, DeviceBuffer<float> input, DeviceBuffer<float> membrane)
+    {
+        LifDispatch.CheckIntegrator(_backend, shape, beta, input, membrane);
+        var x = input.Host;
+        var h = membrane.Host;
+        int step = shape.B * shape.N;
+        int inStride = shape.BroadcastInput ? 0 : step;
+        // Readout layers are small (N = classes): rows of B·N, one pass per step, vectorised over the row.
+        var state = new float[step];
+        for (int t = 0; t < shape.T; t++)
+        {
+            var row = h.AsSpan(t * step, step);
+            var current = x.AsSpan(t * inStride, step);
+            for (int j = 0; j < step; j++) state[j] = beta * state[j] + current[j];
+            state.AsSpan().CopyTo(row);
+        }
+    }
+
+    public void IntegratorBackward(LifShape shape, float beta, DeviceBuffer<float> gradMembrane, DeviceBuffer<float> gradInput)
+    {
+        LifDispatch.CheckIntegrator(_backend, shape, beta, gradInput, gradMembrane);
+        var g = gradMembrane.Host;
+        var gi = gradInput.Host;
+        int step = shape.B * shape.N;
+        var carry = new float[step];
+        var sum = shape.BroadcastInput ? new float[step] : null;
+        for (int t = shape.T - 1; t >= 0; t--)
+        {
+            var row = g.AsSpan(t * step, step);
+            for (int j = 0; j < step; j++) carry[j] = row[j] + beta * carry[j];
+            if (sum is null) carry.AsSpan().CopyTo(gi.AsSpan(t * step, step));
+            else for (int j = 0; j < step; j++) sum[j] += carry[j];
+        }
+        sum?.AsSpan().CopyTo(gi.AsSpan(0, step));
+    }
+
     public void AccumulateFisher(int rows, int n, DeviceBuffer<float> spikeGradProduct, DeviceBuffer<float> fisher)
     {
         LifDispatch.CheckFisher(_backend, rows, n, spikeGradProduct, fisher);

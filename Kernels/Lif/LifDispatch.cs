@@ -62,6 +62,15 @@ public static class LifDispatch
         if (spikeGradProduct is not null) backend.Check(spikeGradProduct, shape.StepSize, nameof(spikeGradProduct));
     }
 
+    public static void CheckIntegrator(Backend backend, LifShape shape, float beta, DeviceBuffer<float> input,
+        DeviceBuffer<float> membrane)
+    {
+        shape.Validate();
+        if (!(beta >= 0f && beta <= 1f)) throw new ArgumentException($"Integrator beta must be in [0, 1], got {beta}.");
+        backend.Check(input, shape.InputLength, nameof(input));
+        backend.Check(membrane, shape.StateLength, nameof(membrane));
+    }
+
     public static void CheckFisher(Backend backend, int rows, int n, DeviceBuffer<float> spikeGradProduct, DeviceBuffer<float> fisher)
     {
         if (rows <= 0 || n <= 0) throw new ArgumentException($"Fisher accumulation needs positive sizes, got rows={rows}, n={n}.");

@@ -84,6 +84,36 @@ public sealed class LifIlgpu : ILifKernels
         if (a.WriteProduct != 0) product[i] = c;
     }
 
+    internal static void IntegratorForwardKernel(Index1D i, ArrayView<float> input, ArrayView<float> membrane, LifKernelArgs a)
+    {
+        int step = a.B * a.N;
+        int idx = i, inIdx = i;
+        float h = 0f;
+        for (int t = 0; t < a.T; t++)
+        {
+            h = a.Beta * h + input[inIdx];
+            membrane[idx] = h;
+            idx += step;
+            inIdx += a.InputStepStride;
+        }
+    }
+
+    internal static void IntegratorBackwardKernel(Index1D i, ArrayView<float> gradMembrane, ArrayView<float> gradInput, LifKernelArgs a)
+    {
+        int step = a.B * a.N;
+        int idx = (a.T - 1) * step + i;
+        float carry = 0f, sum = 0f;
+        bool broadcast = a.InputStepStride == 0;
+        for (int t = a.T - 1; t >= 0; t--)
+        {
+            carry = gradMembrane[idx] + a.Beta * carry;
+            if (broadcast) sum += carry;
+            else gradInput[idx] = carry;
+            idx -= step;
+        }
+        if (broadcast) gradInput[i] = sum;
+    }
+
     internal static void FisherKernel(Index1D n, ArrayView<float> product, ArrayView<float> fisher, int rows, int cols)
     {
         float sum = 0f;
@@ -131,6 +161,22 @@ public sealed class LifIlgpu : ILifKernels
                     BackwardKernel<TReset, TSurrogate>));
             kernel(Threads, Membrane, GradSpikes, GradInput, Product, Args, reset, surrogate);
         }
+    }
+
+    public void IntegratorForward(LifShape shape, float beta, DeviceBuffer<float> input, DeviceBuffer<float> membrane)
+    {
+        LifDispatch.CheckIntegrator(_backend, shape, beta, input, membrane);
+        var args = LifKernelArgs.From(shape, LifConfig.Default with { Beta = beta }, false);
+        _cache.Get("lif.integrator.fwd", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, LifKernelArgs>(
+            IntegratorForwardKernel))((int)shape.StepSize, input.View, membrane.View, args);
+    }
+
+    public void IntegratorBackward(LifShape shape, float beta, DeviceBuffer<float> gradMembrane, DeviceBuffer<float> gradInput)
+    {
+        LifDispatch.CheckIntegrator(_backend, shape, beta, gradInput, gradMembrane);
+        var args = LifKernelArgs.From(shape, LifConfig.Default with { Beta = beta }, false);
+        _cache.Get("lif.integrator.bwd", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, LifKernelArgs>(
+            IntegratorBackwardKernel))((int)shape.StepSize, gradMembrane.View, gradInput.View, args);
     }
 
     public void AccumulateFisher(int rows, int n, DeviceBuffer<float> spikeGradProduct, DeviceBuffer<float> fisher)

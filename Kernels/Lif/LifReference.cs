@@ -84,6 +84,39 @@ public static class LifReference
         return (gradInput, product);
     }
 
+    public static double[] IntegratorForward(LifShape shape, double beta, double[] input)
+    {
+        int step = shape.B * shape.N;
+        var h = new double[shape.T * step];
+        for (int i = 0; i < step; i++)
+        {
+            double v = 0;
+            for (int t = 0; t < shape.T; t++)
+            {
+                v = beta * v + input[(shape.BroadcastInput ? 0 : t * step) + i];
+                h[t * step + i] = v;
+            }
+        }
+        return h;
+    }
+
+    public static double[] IntegratorBackward(LifShape shape, double beta, double[] gradMembrane)
+    {
+        int step = shape.B * shape.N;
+        var g = new double[shape.BroadcastInput ? step : shape.T * step];
+        for (int i = 0; i < step; i++)
+        {
+            double carry = 0;
+            for (int t = shape.T - 1; t >= 0; t--)
+            {
+                carry = gradMembrane[t * step + i] + beta * carry;
+                if (shape.BroadcastInput) g[i] += carry;
+                else g[t * step + i] = carry;
+            }
+        }
+        return g;
+    }
+
     /// <summary>fisher[n] = Σ_b c[b,n]².</summary>
     public static double[] Fisher(int rows, int n, double[] product)
     {

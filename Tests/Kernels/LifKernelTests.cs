@@ -39,6 +39,11 @@ public abstract class LifKernelTests : BackendTestBase
     [SkippableFact]
     public void Fisher_accumulates_squared_products() => RunCheck(new LifCheck.Fisher());
 
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Integrator_matches_reference(bool broadcast) => RunCheck(new LifCheck.Integrator(broadcast));
+
     [SkippableFact]
     public void Forward_is_deterministic()
     {
