@@ -19,6 +19,7 @@ public abstract class Backend : IDisposable
     /// <summary>Human-readable device name, e.g. "NVIDIA H100 80GB HBM3" or "managed SIMD (2 threads, AVX2)".</summary>
     public abstract string DeviceName { get; }
 
+    /// <summary>A zero-filled buffer of <paramref name="length"/> elements.</summary>
     public abstract DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged;
 
     /// <summary>Waits until all queued work has finished.</summary>

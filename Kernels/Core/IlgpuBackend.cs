@@ -53,8 +53,13 @@ public sealed class IlgpuBackend : Backend
     /// <summary>Binds the accelerator to the calling thread (CUDA needs this on every thread that launches).</summary>
     public void Bind() => Accelerator.Bind();
 
-    public override DeviceBuffer<T> Allocate<T>(long length) =>
-        new(this, Accelerator.Allocate1D<T>(Math.Max(1, length)), length);
+    /// <summary>Zero-filled, like the managed backend's arrays (Adam moments and accumulators rely on it).</summary>
+    public override DeviceBuffer<T> Allocate<T>(long length)
+    {
+        var buffer = Accelerator.Allocate1D<T>(Math.Max(1, length));
+        buffer.MemSetToZero();
+        return new(this, buffer, length);
+    }
 
     public override void Synchronize() => Accelerator.Synchronize();
 

@@ -78,3 +78,22 @@ public sealed class LifKernelTests_Cpu : LifKernelTests { protected override Bac
 public sealed class LifKernelTests_IlgpuCpu : LifKernelTests { protected override BackendKind Kind => BackendKind.IlgpuCpu; }
 public sealed class LifKernelTests_Cuda : LifKernelTests { protected override BackendKind Kind => BackendKind.Cuda; }
 public sealed class LifKernelTests_OpenCL : LifKernelTests { protected override BackendKind Kind => BackendKind.OpenCL; }
+
+public sealed class AllocationTests
+{
+    [SkippableTheory]
+    [InlineData(BackendKind.Cpu)]
+    [InlineData(BackendKind.IlgpuCpu)]
+    public void Fresh_buffers_are_zero(BackendKind kind)
+    {
+        var (backend, reason) = TestBackends.Get(kind);
+        Skip.If(backend is null, reason);
+        for (int i = 0; i < 3; i++)
+        {
+            using var dirty = backend!.Allocate<float>(4096);
+            dirty.Fill(float.NaN);
+        }
+        using var buffer = backend!.Allocate<float>(4096);
+        Assert.All(buffer.ToArray(), v => Assert.Equal(0f, v));
+    }
+}

@@ -1,1 +1,0 @@
-namespace SpikeFit.Training; internal static class AssemblyMarker { }

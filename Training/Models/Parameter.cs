@@ -1,0 +1,47 @@
+using SpikeFit.Kernels.Core;
+
+namespace SpikeFit.Training.Models;
+
+/// <summary>A trainable tensor on the device with its gradient and Adam moments.</summary>
+public sealed class Parameter : IDisposable
+{
+    public string Name { get; }
+    public int[] Shape { get; }
+    public int Length { get; }
+    public DeviceBuffer<float> Value { get; }
+    public DeviceBuffer<float> Grad { get; }
+    public DeviceBuffer<float> M { get; }
+    public DeviceBuffer<float> V { get; }
+    /// <summary>Decoupled weight decay applies to weights, not to biases.</summary>
+    public bool Decay { get; }
+
+    public Parameter(Backend backend, string name, int[] shape, float[] init, bool decay)
+    {
+        Name = name;
+        Shape = shape;
+        Length = shape.Aggregate(1, (a, b) => a * b);
+        if (init.Length != Length) throw new ArgumentException($"Parameter {name}: init has {init.Length} values, shape needs {Length}.");
+        Value = backend.Upload<float>(init);
+        Grad = backend.Allocate<float>(Length);
+        M = backend.Allocate<float>(Length);
+        V = backend.Allocate<float>(Length);
+        Decay = decay;
+    }
+
+    /// <summary>PyTorch's default for Linear/Conv: U(−1/√fan_in, 1/√fan_in), drawn from <paramref name="rng"/>.</summary>
+    public static float[] UniformFanIn(Random rng, int count, int fanIn)
+    {
+        float bound = 1f / MathF.Sqrt(fanIn);
+        var a = new float[count];
+        for (int i = 0; i < count; i++) a[i] = (float)((rng.NextDouble() * 2 - 1) * bound);
+        return a;
+    }
+
+    public void Dispose()
+    {
+        Value.Dispose();
+        Grad.Dispose();
+        M.Dispose();
+        V.Dispose();
+    }
+}

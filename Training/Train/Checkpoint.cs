@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SpikeFit.Training.Models;
+
+namespace SpikeFit.Training.Train;
+
+/// <summary>
+/// Checkpoint file, format version 1 (little-endian):
+/// <code>
+/// "SPKFCKPT"            8 bytes magic
+/// int32 version         = 1
+/// int32 n, n bytes      UTF-8 JSON header (<see cref="CheckpointHeader"/>: network spec, train options,
+///                       epochs completed, Adam step, history, parameter names and lengths)
+/// per parameter, in header order: value, Adam m, Adam v (float32 × length each)
+/// 32 bytes              SHA-256 of everything above
+/// </code>
+/// It is written to a temporary file and renamed over the old one, so an interrupted write
+/// (Ctrl-C, crash, full disk) never damages the last complete checkpoint.
+/// </summary>
+public static class Checkpoint
+{
+    public const int Version = 1;
+    private static readonly byte[] Magic = "SPKFCKPT"u8.ToArray();
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = false,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public sealed record ParameterEntry(string Name, int[] Shape, int Length);
+
+    public sealed record CheckpointHeader(int Version, NetworkSpec Spec, TrainOptions Options, int EpochsCompleted,
+        int AdamStep, List<EpochReport> History, List<ParameterEntry> Parameters, string CreatedUtc);
+
+    public static void Save(string path, SpikingNetwork net, TrainOptions options, int epochsCompleted, int adamStep,
+        List<EpochReport> history)
+    {
+        var header = new CheckpointHeader(Version, net.Spec, options, epochsCompleted, adamStep, history,
+            net.Parameters.Select(p => new ParameterEntry(p.Name, p.Shape, p.Length)).ToList(),
+            DateTime.UtcNow.ToString("O"));
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(dir);
+        string tmp = path + ".tmp";
+        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var hashing = new HashingStream(stream))
+        {
+            using (var w = new BinaryWriter(hashing, Encoding.UTF8, leaveOpen: true))
+            {
+                w.Write(Magic);
+                w.Write(Version);
+                var json = JsonSerializer.SerializeToUtf8Bytes(header, Json);
+                w.Write(json.Length);
+                w.Write(json);
+                foreach (var p in net.Parameters)
+                    foreach (var buffer in new[] { p.Value, p.M, p.V })
+                        w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(buffer.ToArray().AsSpan()));
+            }
+            stream.Write(hashing.Hash());
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Reads a checkpoint's header without touching the parameters.</summary>
+    public static CheckpointHeader ReadHeader(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var r = new BinaryReader(stream);
+        return ReadHeader(path, r);
+    }
+
+    private static CheckpointHeader ReadHeader(string path, BinaryReader r)
+    {
+        var magic = r.ReadBytes(Magic.Length);
+        if (!magic.AsSpan().SequenceEqual(Magic))
+            throw new InvalidDataException($"{path} is not a SpikeFit checkpoint (bad magic).");
+        int version = r.ReadInt32();
+        if (version != Version)
+            throw new InvalidDataException($"{path} is checkpoint format version {version}; this build reads version {Version}.");
+        int n = r.ReadInt32();
+        if (n <= 0 || n > 64 << 20) throw new InvalidDataException($"{path}: corrupt header length {n}.");
+        return JsonSerializer.Deserialize<CheckpointHeader>(r.ReadBytes(n), Json)
+               ?? throw new InvalidDataException($"{path}: empty header.");
+    }
+
+    /// <summary>Verifies the file's SHA-256, then loads parameter values and Adam moments into <paramref name="net"/>.</summary>
+    public static CheckpointHeader Load(string path, SpikingNetwork net)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < Magic.Length + 40)
+            throw new InvalidDataException($"{path} is truncated ({bytes.Length} bytes).");
+        var body = bytes.AsSpan(0, bytes.Length - 32);
+        if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
+            throw new InvalidDataException($"{path} is corrupt or truncated (checksum mismatch); use an older checkpoint or start afresh.");
+        using var r = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 32));
+        var header = ReadHeader(path, r);
+        var byName = net.Parameters.ToDictionary(p => p.Name);
+        foreach (var entry in header.Parameters)
+        {
+            if (!byName.TryGetValue(entry.Name, out var p) || p.Length != entry.Length)
+                throw new InvalidDataException($"{path}: parameter {entry.Name} ({entry.Length} values) does not match the network.");
+            foreach (var buffer in new[] { p.Value, p.M, p.V })
+            {
+                var values = new float[entry.Length];
+                r.Read(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+                buffer.CopyFrom(values);
+            }
+        }
+        if (header.Parameters.Count != net.Parameters.Count)
+            throw new InvalidDataException($"{path} holds {header.Parameters.Count} parameters; the network has {net.Parameters.Count}.");
+        return header;
+    }
+
+    /// <summary>Write-through stream that hashes what passes.</summary>
+    private sealed class HashingStream : Stream
+    {
+        private readonly Stream _inner;
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        public HashingStream(Stream inner) => _inner = inner;
+        public byte[] Hash() => _hash.GetHashAndReset();
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override void Write(ReadOnlySpan<byte> buffer) { _hash.AppendData(buffer); _inner.Write(buffer); }
+        public override void Flush() => _inner.Flush();
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing) { _hash.Dispose(); base.Dispose(disposing); }
+    }
+}

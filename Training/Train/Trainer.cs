@@ -1,0 +1,265 @@
+using System.Diagnostics;
+using SpikeFit.Kernels.Core;
+using SpikeFit.Kernels.Encoding;
+using SpikeFit.Kernels.Optim;
+using SpikeFit.Training.Models;
+
+namespace SpikeFit.Training.Train;
+
+/// <summary>
+/// Trains a <see cref="SpikingNetwork"/> with Adam and BPTT through the fused kernels. Every source
+/// of randomness is a pure function of (seed, epoch): the shuffle, Poisson spikes, and the initial
+/// weights (from the model seed), so a run resumed from a checkpoint ends with the same weights as
+/// an uninterrupted one. An epoch uses ⌊N / batch⌋ full batches (the remainder is dropped, and
+/// differs between epochs because of the shuffle).
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly SpikingNetwork _net;
+    private readonly Backend _backend;
+    private readonly TrainOptions _options;
+    private readonly DeviceBuffer<float> _images, _logits, _losses, _gradOut;
+    private readonly DeviceBuffer<int> _labels, _ids;
+    private readonly Dictionary<ISpikingLayer, DeviceBuffer<float>> _spikeSums = new();
+    private readonly int _features, _classes, _batch;
+
+    public string? CheckpointPath { get; }
+    public event Action<BatchProgress>? BatchDone;
+    public event Action<EpochReport>? EpochDone;
+
+    public Trainer(SpikingNetwork net, TrainOptions options, string? checkpointPath = null)
+    {
+        options.Validate();
+        _net = net;
+        _backend = net.Backend;
+        _options = options;
+        CheckpointPath = checkpointPath;
+        _features = net.InputShape.Size;
+        _classes = net.Spec.Classes;
+        _batch = options.BatchSize;
+        try
+        {
+            _images = _backend.Allocate<float>((long)_batch * _features);
+            _labels = _backend.Allocate<int>(_batch);
+            _ids = _backend.Allocate<int>(_batch);
+            _logits = _backend.Allocate<float>((long)_batch * _classes);
+            _losses = _backend.Allocate<float>(_batch);
+            _gradOut = _backend.Allocate<float>((long)net.Spec.T * _batch * _classes);
+        }
+        catch (Exception e) when (IsOutOfMemory(e))
+        {
+            throw OutOfMemory(e);
+        }
+    }
+
+    /// <summary>Runs (or resumes) training; returns when all epochs are done or <paramref name="cancel"/> fires.</summary>
+    public TrainResult Fit(DataSplit train, DataSplit test, CancellationToken cancel = default, bool resume = false)
+    {
+        train.Validate("training set", _classes);
+        test.Validate("test set", _classes);
+        if (train.Features != _features || test.Features != _features)
+            throw new ArgumentException($"The network expects {_features} input features; the data has {train.Features}.");
+        int batches = train.Count / _batch;
+        if (_options.MaxBatchesPerEpoch is int cap) batches = Math.Min(batches, cap);
+        if (batches == 0)
+            throw new ArgumentException($"The training set has {train.Count} samples, fewer than one batch of {_batch}; lower --batch.");
+
+        var history = new List<EpochReport>();
+        int startEpoch = 0, adamStep = 0;
+        if (resume && CheckpointPath is not null && File.Exists(CheckpointPath))
+        {
+            var header = Checkpoint.Load(CheckpointPath, _net);
+            CheckCompatible(header);
+            startEpoch = header.EpochsCompleted;
+            adamStep = header.AdamStep;
+            history.AddRange(header.History);
+        }
+
+        var total = Stopwatch.StartNew();
+        var hostImages = new float[_batch * _features];
+        var hostLabels = new int[_batch];
+        var hostIds = new int[_batch];
+        var hostLogits = new float[_batch * _classes];
+        var hostLosses = new float[_batch];
+        bool cancelled = false;
+        for (int epoch = startEpoch; epoch < _options.Epochs && !cancelled; epoch++)
+        {
+            var order = Permutation(train.Count, epoch);
+            uint poissonSeed = CounterRng.Hash((uint)_options.Seed, (uint)epoch, 0x5EEDu, 0);
+            var clock = Stopwatch.StartNew();
+            double lossSum = 0;
+            long correct = 0, seen = 0;
+            for (int b = 0; b < batches; b++)
+            {
+                if (cancel.IsCancellationRequested) { cancelled = true; break; }
+                for (int i = 0; i < _batch; i++)
+                {
+                    int s = order[b * _batch + i];
+                    Array.Copy(train.Images, (long)s * _features, hostImages, (long)i * _features, _features);
+                    hostLabels[i] = train.Labels[s];
+                    hostIds[i] = s;
+                }
+                _images.CopyFrom(hostImages);
+                _labels.CopyFrom(hostLabels);
+                _ids.CopyFrom(hostIds);
+                adamStep++;
+                float lr = _options.RateAt(epoch, b, batches);
+                Step(_batch, poissonSeed, lr, adamStep);
+                _losses.CopyTo(hostLosses);
+                _logits.CopyTo(hostLogits);
+                double loss = hostLosses.Average(v => (double)v);
+                if (!double.IsFinite(loss))
+                    throw new TrainingDivergedException(epoch, b, history.Count > 0 ? CheckpointPath : null);
+                lossSum += loss;
+                correct += CountCorrect(hostLogits, hostLabels, _batch);
+                seen += _batch;
+                BatchDone?.Invoke(new BatchProgress(epoch, b, batches, lossSum / (b + 1), seen / clock.Elapsed.TotalSeconds, lr));
+            }
+            if (cancelled) break;
+            double seconds = clock.Elapsed.TotalSeconds;
+            var (testAcc, testLoss, rates) = Evaluate(test, _options.MaxTestSamples);
+            var report = new EpochReport(epoch, _options.Epochs, lossSum / batches, (double)correct / seen, testAcc, testLoss,
+                rates, seconds, seen / seconds, CheckpointPath);
+            history.Add(report);
+            if (CheckpointPath is not null)
+                Checkpoint.Save(CheckpointPath, _net, _options, epoch + 1, adamStep, history);
+            EpochDone?.Invoke(report);
+        }
+        var last = history.LastOrDefault();
+        return new TrainResult(history.Count, last?.TestAccuracy ?? double.NaN, last?.TrainAccuracy ?? double.NaN,
+            total.Elapsed.TotalSeconds, history, cancelled);
+    }
+
+    /// <summary>Forward, loss, backward and one Adam update on the uploaded batch.</summary>
+    private void Step(int batch, uint poissonSeed, float lr, int adamStep)
+    {
+        try
+        {
+            var output = _net.Forward(_images, batch, _ids, poissonSeed);
+            _backend.Loss.SoftmaxCrossEntropy(_net.Spec.T, batch, _classes, _net.ReadoutScale, output.Data, _labels,
+                _logits, _losses, _gradOut);
+            _net.Backward(output with { Data = _gradOut });
+            foreach (var p in _net.Parameters)
+            {
+                var config = new AdamConfig(lr, WeightDecay: p.Decay ? _options.WeightDecay : 0f);
+                _backend.Optim.Adam(config, adamStep, p.Length, p.Value, p.Grad, p.M, p.V);
+            }
+        }
+        catch (Exception e) when (IsOutOfMemory(e))
+        {
+            throw OutOfMemory(e);
+        }
+    }
+
+    /// <summary>Test accuracy, mean loss, and the firing rate (spikes per neuron per step) of each spiking layer.</summary>
+    public (double Accuracy, double Loss, Dictionary<string, double> FiringRates) Evaluate(DataSplit data, int? maxSamples = null)
+    {
+        int n = Math.Min(data.Count, maxSamples ?? int.MaxValue);
+        var hostImages = new float[_batch * _features];
+        var hostLabels = new int[_batch];
+        var hostIds = new int[_batch];
+        var hostLogits = new float[_batch * _classes];
+        var hostLosses = new float[_batch];
+        long correct = 0;
+        double lossSum = 0;
+        var spikeTotals = new Dictionary<string, double>();
+        var neuronSteps = new Dictionary<string, double>();
+        for (int start = 0; start < n; start += _batch)
+        {
+            int b = Math.Min(_batch, n - start);
+            Array.Copy(data.Images, (long)start * _features, hostImages, 0, (long)b * _features);
+            Array.Copy(data.Labels, start, hostLabels, 0, b);
+            for (int i = 0; i < b; i++) hostIds[i] = start + i;
+            _images.CopyFrom(hostImages);
+            _labels.CopyFrom(hostLabels);
+            _ids.CopyFrom(hostIds);
+            // Evaluation spikes use a fixed seed so test accuracy is comparable between epochs.
+            var output = _net.Forward(_images, b, _ids, seed: 0xE7A1u);
+            _backend.Loss.SoftmaxCrossEntropy(_net.Spec.T, b, _classes, _net.ReadoutScale, output.Data, _labels,
+                _logits, _losses, _gradOut);
+            _logits.CopyTo(hostLogits);
+            _losses.CopyTo(hostLosses);
+            correct += CountCorrect(hostLogits, hostLabels, b);
+            for (int i = 0; i < b; i++) lossSum += hostLosses[i];
+            foreach (var layer in _net.Layers.OfType<ISpikingLayer>())
+            {
+                var spikes = layer.LastSpikes!;
+                int neurons = spikes.Shape.Size;
+                if (!_spikeSums.TryGetValue(layer, out var sums))
+                    _spikeSums[layer] = sums = _backend.Allocate<float>(neurons);
+                _backend.Dense.ColumnSum(spikes.Rows, neurons, spikes.Data, sums);
+                spikeTotals[layer.Name] = spikeTotals.GetValueOrDefault(layer.Name) + sums.ToArray().Sum(v => (double)v);
+                neuronSteps[layer.Name] = neuronSteps.GetValueOrDefault(layer.Name) + (double)spikes.Rows * neurons;
+            }
+        }
+        var rates = spikeTotals.ToDictionary(kv => kv.Key, kv => kv.Value / neuronSteps[kv.Key]);
+        return ((double)correct / n, lossSum / n, rates);
+    }
+
+    private static long CountCorrect(float[] logits, int[] labels, int batch)
+    {
+        long correct = 0;
+        int classes = logits.Length / labels.Length;
+        for (int i = 0; i < batch; i++)
+        {
+            int best = 0;
+            for (int c = 1; c < classes; c++)
+                if (logits[i * classes + c] > logits[i * classes + best]) best = c;
+            if (best == labels[i]) correct++;
+        }
+        return correct;
+    }
+
+    /// <summary>The epoch's sample order: a Fisher–Yates shuffle seeded by (seed, epoch) alone.</summary>
+    private int[] Permutation(int n, int epoch)
+    {
+        var order = Enumerable.Range(0, n).ToArray();
+        var rng = new Random((int)CounterRng.Hash((uint)_options.Seed, (uint)epoch, 0x5A1Eu, 1));
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = rng.Next(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return order;
+    }
+
+    private void CheckCompatible(Checkpoint.CheckpointHeader header)
+    {
+        string Spec(NetworkSpec s) => System.Text.Json.JsonSerializer.Serialize(s, Checkpoint.Json);
+        if (Spec(header.Spec) != Spec(_net.Spec))
+            throw new InvalidDataException($"{CheckpointPath} was written for a different network ({header.Spec}); " +
+                                           $"this run builds {_net.Spec}. Use another --out folder or matching flags.");
+        if (header.Options with { Epochs = _options.Epochs } != _options)
+            throw new InvalidDataException($"{CheckpointPath} was written with other training options ({header.Options}); " +
+                                           "resume with the same flags (only --epochs may grow).");
+    }
+
+    private static bool IsOutOfMemory(Exception e) =>
+        e is OutOfMemoryException || e is InsufficientExecutionStackException ||
+        (e is ILGPU.Runtime.AcceleratorException && e.Message.Contains("memory", StringComparison.OrdinalIgnoreCase));
+
+    private Exception OutOfMemory(Exception inner)
+    {
+        // Rough per-sample need: every layer keeps about three [T, features] float tensors
+        // (output, state, gradient); parameters and Adam moments are four copies of the weights.
+        long perSample = _net.Layers.Sum(l => 3L * _net.Spec.T * l.OutputShape.Size * sizeof(float));
+        long fixedBytes = _net.ParameterCount * 4 * sizeof(float);
+        long available = _backend is IlgpuBackend g ? g.Accelerator.MemorySize : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        long fits = Math.Max(1, (long)(0.8 * (available - fixedBytes)) / Math.Max(1, perSample));
+        return new InsufficientMemoryException(
+            $"Out of memory on {_backend} at batch size {_batch} (about {perSample / 1024} KiB of activations per sample, " +
+            $"{available >> 20} MiB on the device). A batch size of about {Math.Min(fits, _batch - 1)} or less should fit: --batch {Math.Min(fits, _batch - 1)}.",
+            inner);
+    }
+
+    public void Dispose()
+    {
+        _images.Dispose();
+        _labels.Dispose();
+        _ids.Dispose();
+        _logits.Dispose();
+        _losses.Dispose();
+        _gradOut.Dispose();
+        foreach (var s in _spikeSums.Values) s.Dispose();
+    }
+}
