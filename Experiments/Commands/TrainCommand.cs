@@ -1,0 +1,177 @@
+using System.CommandLine;
+using CsvHelper;
+using SpikeFit.Experiments.Cli;
+using SpikeFit.Kernels.Lif;
+using SpikeFit.Training.Data;
+using SpikeFit.Training.Models;
+using SpikeFit.Training.Train;
+using Spectre.Console;
+
+namespace SpikeFit.Experiments.Commands;
+
+/// <summary><c>spikefit train</c>: full-precision SNN training with progress, checkpoints and a run record.</summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var dataset = new Option<string>("--dataset") { Description = "Dataset name: fashion-mnist (default), mnist, kmnist, or any IDX folder via --data", DefaultValueFactory = _ => "fashion-mnist" };
+        var data = new Option<string?>("--data") { Description = "Folder holding the four IDX files (gz or raw); overrides SPIKEFIT_DATA and the other sources" };
+        var net = new Option<string>("--net") { Description = "mlp (784-512-10) or conv (16C3-P2-32C3-P2-FC10)", DefaultValueFactory = _ => "mlp" };
+        net.AcceptOnlyFromAmong("mlp", "conv");
+        var t = new Option<int?>("--T") { Description = "Time steps (default 16 for mlp, 8 for conv)" };
+        var hidden = new Option<int[]?>("--hidden") { Description = "Hidden sizes: MLP widths (default 512) or conv channels (default 16 32)", AllowMultipleArgumentsPerToken = true };
+        var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 128 };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs", DefaultValueFactory = _ => 10 };
+        var lr = new Option<float>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3f };
+        var wd = new Option<float>("--wd") { Description = "Decoupled weight decay (AdamW) on weights", DefaultValueFactory = _ => 0f };
+        var schedule = new Option<LrSchedule>("--schedule") { Description = "Learning-rate schedule: Cosine, Step or Constant", DefaultValueFactory = _ => LrSchedule.Cosine };
+        var seed = new Option<int>("--seed") { Description = "Seed for weights, shuffling and Poisson spikes", DefaultValueFactory = _ => 1 };
+        var surrogate = new Option<SurrogateKind>("--surrogate") { Description = "FastSigmoid (default), Atan, Sigmoid or Triangle", DefaultValueFactory = _ => SurrogateKind.FastSigmoid };
+        var reset = new Option<ResetMode>("--reset") { Description = "Soft (default) or Hard", DefaultValueFactory = _ => ResetMode.Soft };
+        var detach = new Option<bool>("--detach-reset") { Description = "Drop the reset path from the gradient" };
+        var readout = new Option<Readout>("--readout") { Description = "Membrane (mean membrane of a non-spiking output layer, default) or SpikeCount", DefaultValueFactory = _ => Readout.Membrane };
+        var encoding = new Option<InputEncoding>("--encoding") { Description = "Direct (default) or Poisson", DefaultValueFactory = _ => InputEncoding.Direct };
+        var device = CommonOptions.Device();
+        var output = new Option<string?>("--out") { Description = "Output folder for the checkpoint and run record (default results/train/<net>-<dataset>-seed<seed>)" };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out" };
+        var maxBatches = new Option<int?>("--max-batches") { Description = "Stop each epoch after this many batches (quick runs)" };
+        var maxTest = new Option<int?>("--max-test") { Description = "Evaluate on at most this many test samples" };
+        var json = CommonOptions.Json();
+        var cmd = new Command("train", "Train a full-precision SNN (BPTT with surrogate gradients) with checkpoints after every epoch");
+        foreach (var o in new Option[] { dataset, data, net, t, hidden, batch, epochs, lr, wd, schedule, seed, surrogate, reset, detach,
+                     readout, encoding, device, output, resume, maxBatches, maxTest, json })
+            cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            string netName = parse.GetValue(net)!;
+            var baseSpec = netName == "conv" ? NetworkSpec.Conv() : NetworkSpec.Mlp();
+            var spec = baseSpec with
+            {
+                T = parse.GetValue(t) ?? baseSpec.T,
+                Hidden = parse.GetValue(hidden) is { Length: > 0 } h ? h : baseSpec.Hidden,
+                Surrogate = parse.GetValue(surrogate),
+                Reset = parse.GetValue(reset),
+                DetachReset = parse.GetValue(detach),
+                Readout = parse.GetValue(readout),
+                Encoding = parse.GetValue(encoding),
+            };
+            var options = new TrainOptions
+            {
+                Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr),
+                WeightDecay = parse.GetValue(wd), Schedule = parse.GetValue(schedule), Seed = parse.GetValue(seed),
+                MaxBatchesPerEpoch = parse.GetValue(maxBatches), MaxTestSamples = parse.GetValue(maxTest),
+            };
+            string datasetName = parse.GetValue(dataset)!;
+            string outDir = parse.GetValue(output) ?? Path.Combine("results", "train", $"{netName}-{datasetName}-seed{options.Seed}");
+            return Run(spec, options, datasetName, parse.GetValue(data), parse.GetValue(device)!, outDir, parse.GetValue(resume),
+                parse.GetValue(json), Environment.GetCommandLineArgs());
+        });
+        return cmd;
+    }
+
+    private static int Run(NetworkSpec spec, TrainOptions options, string datasetName, string? dataDir, string device,
+        string outDir, bool resume, FileInfo? json, string[] argv)
+    {
+        spec.Validate();
+        options.Validate();
+        var dataset = LoadDataset(datasetName, dataDir);
+        AnsiConsole.MarkupLine($"[bold]data:[/] {Markup.Escape(dataset.Describe())}");
+        var selection = CommonOptions.OpenBackend(device);
+        using var backend = selection.Backend;
+        spec = spec with { InputHeight = dataset.Shape.Height, InputWidth = dataset.Shape.Width, InputChannels = dataset.Shape.Channels, Classes = dataset.Classes };
+        using var network = ModelZoo.Build(backend, spec, options.Seed);
+        AnsiConsole.MarkupLine($"[bold]network:[/] {Markup.Escape(spec.ToString())}, {network.ParameterCount:N0} parameters");
+        AnsiConsole.MarkupLine($"[bold]training:[/] {options.Epochs} epochs, batch {options.BatchSize}, Adam lr {options.LearningRate} ({options.Schedule}), seed {options.Seed}");
+        Directory.CreateDirectory(outDir);
+        string checkpoint = Path.Combine(outDir, "checkpoint.sfck");
+        if (!resume && File.Exists(checkpoint))
+            AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(checkpoint)} exists and will be replaced after the first epoch (use --resume to continue it).");
+        using var trainer = new Trainer(network, options, checkpoint);
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true; // first Ctrl-C: stop after the current batch; the last checkpoint stays intact
+            cancel.Cancel();
+            AnsiConsole.MarkupLine("[yellow]stopping after this batch (Ctrl-C again to kill)…[/]");
+        };
+        Console.CancelKeyPress += onCancel;
+        trainer.EpochDone += r =>
+        {
+            var rates = string.Join(", ", r.FiringRates.Select(kv => $"{kv.Key} {kv.Value:F3}"));
+            AnsiConsole.MarkupLine($"epoch {r.Epoch + 1}/{r.Epochs}: train loss {r.TrainLoss:F4}, train acc {r.TrainAccuracy:P2}, " +
+                                   $"[bold]test acc {r.TestAccuracy:P2}[/], {r.SamplesPerSecond:F0} samples/s, {r.Seconds:F1} s; firing rates {Markup.Escape(rates)}");
+        };
+        TrainResult result;
+        try
+        {
+            result = TrainProgress.Run(trainer, options, t => t.Fit(dataset.Splits().Train, dataset.Splits().Test, cancel.Token, resume));
+        }
+        catch (TrainingDivergedException e)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            return 3;
+        }
+        catch (InsufficientMemoryException e)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            return 4;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+
+        var record = new
+        {
+            provenance = CommonOptions.Provenance("spikefit " + string.Join(' ', argv.Skip(1))),
+            device = backend.ToString(),
+            deviceChoice = selection.Why,
+            dataset = new { dataset.Name, dataset.Sha256, dataset.Source, dataset.Verified, train = dataset.TrainCount, test = dataset.TestCount },
+            network = spec,
+            options,
+            parameters = network.ParameterCount,
+            result.EpochsCompleted,
+            testAccuracy = result.TestAccuracy,
+            trainAccuracy = result.TrainAccuracy,
+            seconds = result.Seconds,
+            result.Cancelled,
+            history = result.History,
+            checkpoint,
+        };
+        CommonOptions.WriteJson(new FileInfo(Path.Combine(outDir, "run.json")), record);
+        WriteCsv(Path.Combine(outDir, "epochs.csv"), result.History);
+        CommonOptions.WriteJson(json, record);
+        if (result.Cancelled)
+        {
+            AnsiConsole.MarkupLine($"[yellow]stopped early; resume with the same command plus --resume (checkpoint {Markup.Escape(checkpoint)})[/]");
+            return 130;
+        }
+        AnsiConsole.MarkupLine($"[green]done:[/] test accuracy {result.TestAccuracy:P2} after {result.EpochsCompleted} epochs, {result.Seconds:F0} s on {Markup.Escape(backend.ToString())}");
+        return 0;
+    }
+
+    internal static Dataset LoadDataset(string name, string? dataDir)
+    {
+        if (name == "synthetic") return Dataset.Synthetic(6000, 1000, seed: 1);
+        var progress = new Progress<DownloadProgress>(p =>
+            AnsiConsole.MarkupLine($"[grey]downloading {Markup.Escape(p.File)}: {p.Done >> 10} KiB{(p.Total is long tot ? $" of {tot >> 10} KiB" : "")}[/]"));
+        return DatasetResolver.Resolve(name, dataDir, new DatasetResolverOptions { Progress = progress });
+    }
+
+
+    private static void WriteCsv(string path, IReadOnlyList<EpochReport> history)
+    {
+        string tmp = path + ".tmp";
+        using (var writer = new StreamWriter(tmp))
+        using (var csv = CsvWriter.Create(writer))
+        {
+            csv.WriteRecords(history.Select(r => new EpochRow
+            {
+                Epoch = r.Epoch + 1, TrainLoss = r.TrainLoss, TrainAccuracy = r.TrainAccuracy, TestLoss = r.TestLoss,
+                TestAccuracy = r.TestAccuracy, Seconds = r.Seconds, SamplesPerSecond = r.SamplesPerSecond,
+                FiringRates = string.Join("; ", r.FiringRates.Select(kv => $"{kv.Key}={kv.Value:F4}")),
+            }));
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+}
