@@ -50,7 +50,7 @@ public static class IdxReader
         // not grown and copied repeatedly; it is only a hint, since a corrupt trailer may lie.
         int hint = compressed.Length >= 18 ? BinaryPrimitives.ReadInt32LittleEndian(compressed.AsSpan(compressed.Length - 4)) : 0;
         if (hint <= 0 || hint > Array.MaxLength) hint = compressed.Length * 4;
-        var output = new byte[hint];
+        var output = GC.AllocateUninitializedArray<byte>(hint);
         int filled = 0;
         try
         {
@@ -96,7 +96,7 @@ public static class IdxReader
         if (pixels > Array.MaxLength) throw new InvalidDataException($"IDX file '{path}' declares {count} images of {rows}×{cols} pixels, more than one array can hold.");
         var data = CheckLength(payload, path, headerBytes: 16, elements: pixels, what: $"{count} images of {rows}×{cols}");
 
-        var result = new float[pixels];
+        var result = GC.AllocateUninitializedArray<float>((int)pixels);
         // A 256-entry table gives exactly b / 255f (multiplying by 1/255f is off by an ulp for some
         // bytes) and keeps the loop a plain load-load-store: tens of ms for 47 M pixels.
         var table = PixelScale;
