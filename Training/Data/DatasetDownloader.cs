@@ -25,7 +25,7 @@ public static class DatasetDownloader
     /// the bad file has been deleted.</exception>
     public static async Task DownloadAsync(
         Uri baseUrl, string folder, IReadOnlyDictionary<IdxFileRole, string> expectedSha256,
-        HttpClient? client = null, IProgress<DownloadProgress>? progress = null, CancellationToken cancel = default)
+        HttpClient? client = null, IProgress<(string File, long Done, long? Total)>? progress = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(baseUrl);
         ArgumentException.ThrowIfNullOrEmpty(folder);
@@ -49,7 +49,7 @@ public static class DatasetDownloader
     /// SHA-256 <paramref name="expectedSha256"/> of its decompressed payload.</summary>
     public static async Task DownloadFileAsync(
         HttpClient client, Uri url, string target, string expectedSha256,
-        IProgress<DownloadProgress>? progress = null, CancellationToken cancel = default)
+        IProgress<(string File, long Done, long? Total)>? progress = null, CancellationToken cancel = default)
     {
         string file = Path.GetFileName(target);
         string temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{file}.{Guid.NewGuid():N}.part");
@@ -64,7 +64,7 @@ public static class DatasetDownloader
                             $"the server answered {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
                     long? total = response.Content.Headers.ContentLength;
                     long done = 0, lastReport = 0;
-                    progress?.Report(new DownloadProgress(file, 0, total));
+                    progress?.Report((file, 0, total));
                     await using (var body = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false))
                     await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
                     {
@@ -76,14 +76,14 @@ public static class DatasetDownloader
                             done += n;
                             if (done - lastReport >= ProgressStep)
                             {
-                                progress?.Report(new DownloadProgress(file, done, total));
+                                progress?.Report((file, done, total));
                                 lastReport = done;
                             }
                         }
                     }
                     if (total is long t && done != t)
                         throw new IOException($"download of {file} from {url} was cut short: received {done} of {t} bytes.");
-                    progress?.Report(new DownloadProgress(file, done, total ?? done));
+                    progress?.Report((file, done, total ?? done));
                 }
             }
             catch (HttpRequestException e) when (!cancel.IsCancellationRequested)
