@@ -25,7 +25,8 @@ public readonly record struct ImageShape(int Height, int Width, int Channels)
 /// <param name="Shape">Shape of one image.</param>
 /// <param name="Classes">Number of classes.</param>
 /// <param name="Sha256">Provenance digest: SHA-256 over the four decompressed IDX payloads
-/// concatenated in the order train-images, train-labels, t10k-images, t10k-labels (lower-case hex).</param>
+/// concatenated in the order train-images, train-labels, t10k-images, t10k-labels (lower-case hex).
+/// For <see cref="Synthetic"/> data: over the four arrays' raw bytes in the same order.</param>
 /// <param name="Source">Where the data came from, e.g. "--data /x", "cache /y", "download", "synthetic".</param>
 /// <param name="SourceFolder">The folder the files were read from, or null (synthetic).</param>
 /// <param name="FileSha256">SHA-256 of each decompressed payload (lower-case hex) by role.</param>

@@ -25,7 +25,7 @@ public static class DatasetDownloader
     /// the bad file has been deleted.</exception>
     public static async Task DownloadAsync(
         Uri baseUrl, string folder, IReadOnlyDictionary<IdxFileRole, string> expectedSha256,
-        HttpClient? client = null, IProgress<DownloadProgress>? progress = null, CancellationToken cancel = default)
+        HttpClient? client = null, IProgress<(string File, long Done, long? Total)>? progress = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(baseUrl);
         ArgumentException.ThrowIfNullOrEmpty(folder);
@@ -49,39 +49,55 @@ public static class DatasetDownloader
     /// SHA-256 <paramref name="expectedSha256"/> of its decompressed payload.</summary>
     public static async Task DownloadFileAsync(
         HttpClient client, Uri url, string target, string expectedSha256,
-        IProgress<DownloadProgress>? progress = null, CancellationToken cancel = default)
+        IProgress<(string File, long Done, long? Total)>? progress = null, CancellationToken cancel = default)
     {
         string file = Path.GetFileName(target);
         string temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{file}.{Guid.NewGuid():N}.part");
         try
         {
-            using (var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancel).ConfigureAwait(false))
+            try
             {
-                if (!response.IsSuccessStatusCode)
-                    throw new HttpRequestException(
-                        $"{url} answered {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
-                long? total = response.Content.Headers.ContentLength;
-                long done = 0, lastReport = 0;
-                progress?.Report(new DownloadProgress(file, 0, total));
-                await using (var body = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false))
-                await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+                using (var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancel).ConfigureAwait(false))
                 {
-                    var buffer = new byte[1 << 16];
-                    int n;
-                    while ((n = await body.ReadAsync(buffer, cancel).ConfigureAwait(false)) > 0)
+                    if (!response.IsSuccessStatusCode)
+                        throw new HttpRequestException(
+                            $"the server answered {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
+                    long? total = response.Content.Headers.ContentLength;
+                    long done = 0, lastReport = 0;
+                    progress?.Report((file, 0, total));
+                    await using (var body = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false))
+                    await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
                     {
-                        await output.WriteAsync(buffer.AsMemory(0, n), cancel).ConfigureAwait(false);
-                        done += n;
-                        if (done - lastReport >= ProgressStep)
+                        var buffer = new byte[1 << 16];
+                        int n;
+                        while ((n = await body.ReadAsync(buffer, cancel).ConfigureAwait(false)) > 0)
                         {
-                            progress?.Report(new DownloadProgress(file, done, total));
-                            lastReport = done;
+                            await output.WriteAsync(buffer.AsMemory(0, n), cancel).ConfigureAwait(false);
+                            done += n;
+                            if (done - lastReport >= ProgressStep)
+                            {
+                                progress?.Report((file, done, total));
+                                lastReport = done;
+                            }
                         }
                     }
+                    if (total is long t && done != t)
+                        throw new IOException($"download of {file} from {url} was cut short: received {done} of {t} bytes.");
+                    progress?.Report((file, done, total ?? done));
                 }
-                if (total is long t && done != t)
-                    throw new IOException($"download of {file} from {url} was cut short: received {done} of {t} bytes.");
-                progress?.Report(new DownloadProgress(file, done, total ?? done));
+            }
+            catch (HttpRequestException e) when (!cancel.IsCancellationRequested)
+            {
+                throw new HttpRequestException($"download of {file} from {url} failed: {e.Message}", e, e.StatusCode);
+            }
+            catch (IOException e) when (!cancel.IsCancellationRequested && !e.Message.StartsWith("download of", StringComparison.Ordinal))
+            {
+                throw new IOException($"download of {file} from {url} failed: {e.Message}", e);
+            }
+            catch (OperationCanceledException e) when (!cancel.IsCancellationRequested)
+            {
+                // HttpClient reports its own timeout as a cancellation; make it a plain failure.
+                throw new IOException($"download of {file} from {url} timed out after {client.Timeout.TotalSeconds:0} s", e);
             }
 
             byte[] stored = await File.ReadAllBytesAsync(temp, cancel).ConfigureAwait(false);

@@ -91,10 +91,10 @@ public static partial class DatasetResolver
             ?? known.BaseUrl;
         if (!options.AllowDownload)
             attempts.Add(new DatasetAttempt("download", url?.ToString(), "disabled"));
+        else if (digests is null)
+            attempts.Add(new DatasetAttempt("download", url?.ToString(), $"no SHA-256 digests known for '{name}', and downloads are never left unverified"));
         else if (url is null)
             attempts.Add(new DatasetAttempt("download", null, $"no download URL known for '{name}' (set {DatasetResolverOptions.UrlEnvironmentVariable})"));
-        else if (digests is null)
-            attempts.Add(new DatasetAttempt("download", url.ToString(), $"no SHA-256 digests known for '{name}', and downloads are never left unverified"));
         else
         {
             try
@@ -177,7 +177,7 @@ public static partial class DatasetResolver
         if (known.BaseUrl is not null)
             text.Append($"  - or allow network access to {known.BaseUrl} (or set {DatasetResolverOptions.UrlEnvironmentVariable} to a mirror); downloads are verified by SHA-256 and saved in the cache folder");
         else
-            text.Append($"  - or set {DatasetResolverOptions.UrlEnvironmentVariable} to a server holding the four .gz files (downloads need known SHA-256 digests, which the toolkit has only for fashion-mnist)");
+            text.Append($"  (downloading is built in only for fashion-mnist, the one dataset whose SHA-256 digests the toolkit knows; other datasets are never downloaded unverified)");
         return new DatasetNotFoundException(name, attempts, text.ToString());
     }
 }

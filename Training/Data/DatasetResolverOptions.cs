@@ -1,9 +1,5 @@
 namespace SpikeFit.Training.Data;
 
-/// <summary>Progress of one download: file name, bytes received so far, total bytes when the
-/// server said (Content-Length), else null.</summary>
-public readonly record struct DownloadProgress(string File, long Done, long? Total);
-
 /// <summary>Knobs for <see cref="DatasetResolver"/>. The defaults give the documented behaviour;
 /// tests inject folders, the environment and the server so they do not depend on the machine.</summary>
 public sealed class DatasetResolverOptions
@@ -42,8 +38,10 @@ public sealed class DatasetResolverOptions
     /// fixtures' own). Downloads are refused when no digests are known.</summary>
     public IReadOnlyDictionary<IdxFileRole, string>? ExpectedSha256 { get; init; }
 
-    /// <summary>Receives download progress (the CLI draws a bar from it).</summary>
-    public IProgress<DownloadProgress>? Progress { get; init; }
+    /// <summary>Receives download progress: file name, bytes received so far, and the total when the
+    /// server sent a Content-Length (else null). One report at the start of each file (done 0), one at
+    /// least every 256 KiB, and one at the end (done == total). The CLI draws its bar from these.</summary>
+    public IProgress<(string File, long Done, long? Total)>? Progress { get; init; }
 
     /// <summary>HTTP client for downloads; null uses a shared one.</summary>
     public HttpClient? HttpClient { get; init; }

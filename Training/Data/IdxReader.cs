@@ -27,6 +27,8 @@ public static class IdxReader
     /// <summary>Magic of an image file: unsigned bytes, three dimensions (count, rows, columns).</summary>
     public const int ImageMagic = 0x00000803;
 
+    static readonly float[] PixelScale = Enumerable.Range(0, 256).Select(b => b / 255f).ToArray();
+
     /// <summary>Reads a whole IDX file, decompressing it when it is gzip.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The gzip stream is corrupt.</exception>
@@ -48,7 +50,7 @@ public static class IdxReader
         // not grown and copied repeatedly; it is only a hint, since a corrupt trailer may lie.
         int hint = compressed.Length >= 18 ? BinaryPrimitives.ReadInt32LittleEndian(compressed.AsSpan(compressed.Length - 4)) : 0;
         if (hint <= 0 || hint > Array.MaxLength) hint = compressed.Length * 4;
-        var output = new byte[hint];
+        var output = GC.AllocateUninitializedArray<byte>(hint);
         int filled = 0;
         try
         {
@@ -94,11 +96,11 @@ public static class IdxReader
         if (pixels > Array.MaxLength) throw new InvalidDataException($"IDX file '{path}' declares {count} images of {rows}×{cols} pixels, more than one array can hold.");
         var data = CheckLength(payload, path, headerBytes: 16, elements: pixels, what: $"{count} images of {rows}×{cols}");
 
-        var result = new float[pixels];
-        const float scale = 1f / 255f;
-        // A plain loop over the byte span: the JIT vectorises nothing here but it is still ~50 ms
-        // for 47 M pixels, far below the gzip cost.
-        for (int i = 0; i < result.Length; i++) result[i] = data[i] * scale;
+        var result = GC.AllocateUninitializedArray<float>((int)pixels);
+        // A 256-entry table gives exactly b / 255f (multiplying by 1/255f is off by an ulp for some
+        // bytes) and keeps the loop a plain load-load-store: tens of ms for 47 M pixels.
+        var table = PixelScale;
+        for (int i = 0; i < result.Length; i++) result[i] = table[data[i]];
         return new IdxImages(result, count, rows, cols);
     }
 
