@@ -153,7 +153,7 @@ public static class TrainCommand
     internal static Dataset LoadDataset(string name, string? dataDir)
     {
         if (name == "synthetic") return Dataset.Synthetic(6000, 1000, seed: 1);
-        var progress = new Progress<DownloadProgress>(p =>
+        var progress = new Progress<(string File, long Done, long? Total)>(p =>
             AnsiConsole.MarkupLine($"[grey]downloading {Markup.Escape(p.File)}: {p.Done >> 10} KiB{(p.Total is long tot ? $" of {tot >> 10} KiB" : "")}[/]"));
         return DatasetResolver.Resolve(name, dataDir, new DatasetResolverOptions { Progress = progress });
     }

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using SpikeFit.Experiments.Cli;
+using SpikeFit.Training.Data;
+using SpikeFit.Training.Models;
+using SpikeFit.Training.Train;
+using Spectre.Console;
+
+namespace SpikeFit.Experiments.Commands;
+
+/// <summary>
+/// <c>spikefit bench train</c>: training throughput (SPEC §9 W1 = mlp, W2 = conv) on the chosen
+/// device, optionally next to the snnTorch-style PyTorch script run in the same invocation.
+/// </summary>
+public static class TrainBench
+{
+    public static Command Create()
+    {
+        var net = new Option<string>("--net") { Description = "mlp (W1) or conv (W2)", DefaultValueFactory = _ => "mlp" };
+        net.AcceptOnlyFromAmong("mlp", "conv");
+        var device = CommonOptions.Device();
+        var batches = new Option<int>("--batches") { Description = "Timed batches (after 3 warm-up batches)", DefaultValueFactory = _ => 30 };
+        var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 128 };
+        var compare = new Option<bool>("--compare-pytorch") { Description = "Also run bench/snntorch_style.py (PyTorch) in this invocation and print the ratio" };
+        var python = new Option<string>("--python") { Description = "Python with PyTorch for --compare-pytorch", DefaultValueFactory = _ => "/usr/bin/python3" };
+        var threads = new Option<int>("--threads") { Description = "CPU threads for PyTorch (and the cpu backend)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var json = CommonOptions.Json();
+        var cmd = new Command("train", "Training samples/s of the SPEC §9 workloads (W1 mlp, W2 conv), optionally against PyTorch");
+        foreach (var o in new Option[] { net, device, batches, batch, compare, python, threads, json }) cmd.Options.Add(o);
+        cmd.SetAction(parse => Run(parse.GetValue(net)!, parse.GetValue(device)!, parse.GetValue(batches), parse.GetValue(batch),
+            parse.GetValue(compare), parse.GetValue(python)!, parse.GetValue(threads), parse.GetValue(json)));
+        return cmd;
+    }
+
+    private static int Run(string netName, string device, int batches, int batch, bool compare, string python, int threads,
+        FileInfo? json)
+    {
+        var spec = netName == "conv" ? NetworkSpec.Conv() : NetworkSpec.Mlp();
+        Dataset data;
+        try { data = DatasetResolver.Resolve("fashion-mnist", null, new DatasetResolverOptions { AllowDownload = false }); }
+        catch (DatasetNotFoundException)
+        {
+            AnsiConsole.MarkupLine("[yellow]Fashion-MNIST not found; timing on the synthetic set (firing rates, and so sparse-GEMM speed, differ).[/]");
+            data = Dataset.Synthetic((batches + 3) * batch, batch, seed: 1);
+        }
+        var (train, test) = data.Splits();
+        var selection = CommonOptions.OpenBackend(device);
+        using var backend = selection.Backend;
+        using var network = ModelZoo.Build(backend, spec, seed: 1);
+        var options = new TrainOptions { Epochs = 1, BatchSize = batch, Schedule = LrSchedule.Constant, MaxTestSamples = batch };
+        // Warm-up: JIT and kernel compilation, first-touch of every buffer.
+        using (var warm = new Trainer(network, options with { MaxBatchesPerEpoch = 3 })) warm.Fit(train, test.Take(batch));
+        var times = new List<double>();
+        var clock = Stopwatch.StartNew();
+        using (var timed = new Trainer(network, options with { MaxBatchesPerEpoch = batches }))
+        {
+            timed.BatchDone += _ => { times.Add(clock.Elapsed.TotalSeconds); clock.Restart(); };
+            clock.Restart();
+            timed.Fit(train, test.Take(batch));
+        }
+        times.Sort();
+        double median = times[times.Count / 2];
+        double ours = batch / median;
+        AnsiConsole.MarkupLine($"{(netName == "mlp" ? "W1" : "W2")} {Markup.Escape(spec.ToString())}, batch {batch}, {data.Name} data");
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("implementation", "device", "median batch (ms)", "samples/s", "ratio");
+        table.AddRow("SpikeFit.Gpu", Markup.Escape(backend.ToString()), (median * 1e3).ToString("F2"), ours.ToString("F0"), "1.00");
+        object? torch = null;
+        double? ratio = null;
+        if (compare)
+        {
+            var torchResult = RunPyTorch(python, netName, batches, batch, threads, device);
+            if (torchResult is { } t)
+            {
+                double theirs = t.GetProperty("samples_per_second").GetDouble();
+                ratio = ours / theirs;
+                table.AddRow($"PyTorch {t.GetProperty("version").GetString()} (snnTorch style)",
+                    $"{t.GetProperty("device").GetString()}, {t.GetProperty("threads").GetInt32()} threads",
+                    (t.GetProperty("median_batch_seconds").GetDouble() * 1e3).ToString("F2"), theirs.ToString("F0"), (theirs / ours).ToString("F2"));
+                torch = JsonSerializer.Deserialize<object>(t.GetRawText());
+            }
+        }
+        AnsiConsole.Write(table);
+        if (ratio is double r) AnsiConsole.MarkupLine($"SpikeFit.Gpu trains [bold]{r:F1}×[/] as many samples/s as the PyTorch script in this run");
+        CommonOptions.WriteJson(json, new
+        {
+            provenance = CommonOptions.Provenance($"spikefit bench train --net {netName} --device {device} --batches {batches} --batch {batch}{(compare ? " --compare-pytorch" : "")} --threads {threads}"),
+            workload = netName == "mlp" ? "W1" : "W2",
+            network = spec.ToString(),
+            data = data.Name,
+            device = backend.ToString(),
+            medianBatchSeconds = median,
+            samplesPerSecond = ours,
+            pytorch = torch,
+            ratio,
+        });
+        return 0;
+    }
+
+    private static JsonElement? RunPyTorch(string python, string net, int batches, int batch, int threads, string device)
+    {
+        string script = Path.Combine(AppContext.BaseDirectory, "bench", "snntorch_style.py");
+        if (!File.Exists(script)) script = Path.Combine("bench", "snntorch_style.py");
+        var psi = new ProcessStartInfo(python)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var a in new[] { script, "--net", net, "--batches", batches.ToString(), "--batch", batch.ToString(),
+                     "--threads", threads.ToString(), "--device", device == "cuda" ? "cuda" : "cpu" })
+            psi.ArgumentList.Add(a);
+        AnsiConsole.MarkupLine($"[grey]running {Markup.Escape(python)} {Markup.Escape(string.Join(' ', psi.ArgumentList))}[/]");
+        try
+        {
+            using var p = Process.Start(psi)!;
+            string stdout = p.StandardOutput.ReadToEnd();
+            string stderr = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            var line = stdout.Split('\n').LastOrDefault(l => l.TrimStart().StartsWith('{'));
+            if (p.ExitCode != 0 || line is null)
+            {
+                AnsiConsole.MarkupLine($"[red]PyTorch script failed (exit {p.ExitCode}):[/] {Markup.Escape(stderr.Trim().Split('\n').LastOrDefault() ?? "")}" +
+                                       " — install it with `sudo apt-get install python3-torch` or pass --python.");
+                return null;
+            }
+            return JsonDocument.Parse(line).RootElement.Clone();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            AnsiConsole.MarkupLine($"[red]Cannot start {Markup.Escape(python)}: {Markup.Escape(e.Message)}[/]");
+            return null;
+        }
+    }
+}
