@@ -171,7 +171,7 @@ public abstract class DenseKernelTests : BackendTestBase
         using var dc = backend.Allocate<float>(op.LengthC);
         try
         {
-            foreach (var path in new[] { CpuGemmPath.Dense, CpuGemmPath.SparseA, CpuGemmPath.SparseB })
+            foreach (var path in new[] { CpuGemmPath.Dense, CpuGemmPath.SparseA, CpuGemmPath.SparseB, CpuGemmPath.Skinny })
             {
                 cpu.ForcePath = path;
                 dc.CopyFrom(c0);
@@ -182,6 +182,29 @@ public abstract class DenseKernelTests : BackendTestBase
             }
         }
         finally { cpu.ForcePath = null; }
+    }
+
+    [SkippableTheory]
+    [InlineData(2048, 10, 512, false, true)]   // readout forward: spikes · W2ᵀ
+    [InlineData(2048, 512, 10, false, false)]  // readout backward ∂X
+    [InlineData(10, 512, 2048, true, false)]   // readout backward ∂W
+    public void Cpu_readout_shapes_take_the_skinny_path(int m, int n, int k, bool transA, bool transB)
+    {
+        var backend = Backend;
+        Skip.IfNot(backend.Dense is DenseCpu, "managed-path specific");
+        var cpu = (DenseCpu)backend.Dense;
+        var rng = new Random(FreshSeed());
+        var op = new GemmOp(m, n, k, transA, transB);
+        var a = DenseCheck.Binary(rng, op.LengthA, 0.2);
+        var b = TestData.Normal(rng, op.LengthB);
+        var (expected, magnitude) = DenseReference.Gemm(op, TestData.ToDouble(a), TestData.ToDouble(b), new double[op.LengthC]);
+        using var da = backend.Upload<float>(a);
+        using var db = backend.Upload<float>(b);
+        using var dc = backend.Allocate<float>(op.LengthC);
+        dc.Fill(float.NaN);
+        backend.Dense.Gemm(op, da, db, dc);
+        Assert.Equal(CpuGemmPath.Skinny, cpu.LastPath);
+        Assert.True(DenseCheck.GemmError(dc.ToArray(), expected, magnitude) <= DenseCheck.GemmTolerance(op.K));
     }
 
     [SkippableFact]
