@@ -1,0 +1,189 @@
+using System.Numerics;
+using SpikeFit.Kernels.Core;
+
+namespace SpikeFit.Kernels.Conv;
+
+/// <summary>
+/// Fast managed implementation. Work items are image rows (r, y); channels-last layout makes the
+/// K·C inputs of one kernel row a single contiguous run, so im2col is a memcpy per (pixel, ky) and
+/// col2im a Vector&lt;float&gt; add of C-long runs. Sums follow the same (ky, kx) order as
+/// <see cref="ConvIlgpu"/>, so both produce bit-identical gradients.
+/// </summary>
+public sealed unsafe class ConvCpu : IConvKernels
+{
+    private readonly CpuBackend _backend;
+
+    public ConvCpu(CpuBackend backend) => _backend = backend;
+
+    public void Im2Col(ConvShape s, DeviceBuffer<float> input, DeviceBuffer<float> cols)
+    {
+        ConvArguments.Im2Col(_backend, s, input, cols);
+        var inArr = input.Host;
+        var colArr = cols.Host;
+        int ho = s.Ho, wo = s.Wo, k = s.K, c = s.C, p = s.Padding, patch = s.Patch, run = k * c;
+        _backend.ParallelFor(s.R * ho, item =>
+        {
+            int r = item / ho, oy = item - r * ho;
+            fixed (float* pin = inArr, pcols = colArr)
+            {
+                for (int ox = 0; ox < wo; ox++)
+                {
+                    float* dst = pcols + ((long)item * wo + ox) * patch;
+                    int x0 = ox - p;
+                    // Kernel columns kx in [lo, hi) fall inside the image; the rest are padding.
+                    int lo = Math.Max(0, -x0), hi = Math.Min(k, s.W - x0);
+                    for (int ky = 0; ky < k; ky++, dst += run)
+                    {
+                        int y = oy + ky - p;
+                        if (y < 0 || y >= s.H || hi <= lo)
+                        {
+                            new Span<float>(dst, run).Clear();
+                            continue;
+                        }
+                        if (lo > 0) new Span<float>(dst, lo * c).Clear();
+                        float* src = pin + (((long)r * s.H + y) * s.W + x0 + lo) * c;
+                        new ReadOnlySpan<float>(src, (hi - lo) * c).CopyTo(new Span<float>(dst + lo * c, (hi - lo) * c));
+                        if (hi < k) new Span<float>(dst + hi * c, (k - hi) * c).Clear();
+                    }
+                }
+            }
+        });
+    }
+
+    public void Col2Im(ConvShape s, DeviceBuffer<float> gradCols, DeviceBuffer<float> gradInput)
+    {
+        ConvArguments.Col2Im(_backend, s, gradCols, gradInput);
+        var gc = gradCols.Host;
+        var gi = gradInput.Host;
+        int ho = s.Ho, wo = s.Wo, k = s.K, c = s.C, p = s.Padding, patch = s.Patch;
+        _backend.ParallelFor(s.R * s.H, item =>
+        {
+            int r = item / s.H, y = item - r * s.H;
+            fixed (float* pgc = gc, pgi = gi)
+            {
+                for (int x = 0; x < s.W; x++)
+                {
+                    float* dst = pgi + ((long)item * s.W + x) * c;
+                    new Span<float>(dst, c).Clear();
+                    for (int ky = 0; ky < k; ky++)
+                    {
+                        int oy = y + p - ky;
+                        if (oy < 0 || oy >= ho) continue;
+                        for (int kx = 0; kx < k; kx++)
+                        {
+                            int ox = x + p - kx;
+                            if (ox < 0 || ox >= wo) continue;
+                            Add(dst, pgc + (((long)r * ho + oy) * wo + ox) * patch + (ky * k + kx) * c, c);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>dst[j] += src[j] for j &lt; n (elementwise, so the per-element order is the caller's loop order).</summary>
+    private static void Add(float* dst, float* src, int n)
+    {
+        int j = 0, vc = Vector<float>.Count;
+        for (; j <= n - vc; j += vc) Vector.Store(Vector.Load(dst + j) + Vector.Load(src + j), dst + j);
+        for (; j < n; j++) dst[j] += src[j];
+    }
+
+    public void MaxPool2x2Forward(PoolShape s, DeviceBuffer<float> input, DeviceBuffer<float> output, DeviceBuffer<int> argmax)
+    {
+        ConvArguments.PoolForward(_backend, s, input, output);
+        ConvArguments.Argmax(_backend, s, argmax);
+        var inArr = input.Host;
+        var outArr = output.Host;
+        var amArr = argmax.Host;
+        int ho = s.Ho, wo = s.Wo, c = s.C, rowStride = s.W * c;
+        _backend.ParallelFor(s.R * ho, item =>
+        {
+            int r = item / ho, oy = item - r * ho;
+            int o = item * wo * c;
+            for (int ox = 0; ox < wo; ox++)
+            {
+                int top = ((r * s.H + 2 * oy) * s.W + 2 * ox) * c;
+                for (int ch = 0; ch < c; ch++, o++)
+                {
+                    int t = top + ch, b = t + rowStride;
+                    // Strict > keeps the first maximum in the scan order (0,0), (0,1), (1,0), (1,1).
+                    float best = inArr[t];
+                    int at = 0;
+                    if (inArr[t + c] > best) { best = inArr[t + c]; at = 1; }
+                    if (inArr[b] > best) { best = inArr[b]; at = 2; }
+                    if (inArr[b + c] > best) { best = inArr[b + c]; at = 3; }
+                    outArr[o] = best;
+                    amArr[o] = at;
+                }
+            }
+        });
+    }
+
+    public void MaxPool2x2Backward(PoolShape s, DeviceBuffer<float> gradOutput, DeviceBuffer<int> argmax, DeviceBuffer<float> gradInput)
+    {
+        ConvArguments.PoolBackward(_backend, s, gradOutput, gradInput);
+        ConvArguments.Argmax(_backend, s, argmax);
+        var go = gradOutput.Host;
+        var am = argmax.Host;
+        var gi = gradInput.Host;
+        int ho = s.Ho, wo = s.Wo, c = s.C;
+        _backend.ParallelFor(s.R * s.H, item =>
+        {
+            int r = item / s.H, y = item - r * s.H, oy = y >> 1;
+            var row = gi.AsSpan(item * s.W * c, s.W * c);
+            row.Clear();
+            if (oy >= ho) return;
+            for (int x = 0; x < 2 * wo; x++)
+            {
+                int want = (y & 1) << 1 | (x & 1);
+                int o = ((r * ho + oy) * wo + (x >> 1)) * c;
+                for (int ch = 0; ch < c; ch++)
+                    if (am[o + ch] == want) row[x * c + ch] = go[o + ch];
+            }
+        });
+    }
+
+    public void AvgPool2x2Forward(PoolShape s, DeviceBuffer<float> input, DeviceBuffer<float> output)
+    {
+        ConvArguments.PoolForward(_backend, s, input, output);
+        var inArr = input.Host;
+        var outArr = output.Host;
+        int ho = s.Ho, wo = s.Wo, c = s.C, rowStride = s.W * c;
+        _backend.ParallelFor(s.R * ho, item =>
+        {
+            int r = item / ho, oy = item - r * ho;
+            int o = item * wo * c;
+            for (int ox = 0; ox < wo; ox++)
+            {
+                int top = ((r * s.H + 2 * oy) * s.W + 2 * ox) * c;
+                for (int ch = 0; ch < c; ch++, o++)
+                {
+                    int t = top + ch, b = t + rowStride;
+                    // Same association as the ILGPU kernel: ((a + b) + (c + d))·0.25.
+                    outArr[o] = (inArr[t] + inArr[t + c] + (inArr[b] + inArr[b + c])) * 0.25f;
+                }
+            }
+        });
+    }
+
+    public void AvgPool2x2Backward(PoolShape s, DeviceBuffer<float> gradOutput, DeviceBuffer<float> gradInput)
+    {
+        ConvArguments.PoolBackward(_backend, s, gradOutput, gradInput);
+        var go = gradOutput.Host;
+        var gi = gradInput.Host;
+        int ho = s.Ho, wo = s.Wo, c = s.C;
+        _backend.ParallelFor(s.R * s.H, item =>
+        {
+            int r = item / s.H, y = item - r * s.H, oy = y >> 1;
+            var row = gi.AsSpan(item * s.W * c, s.W * c);
+            row.Clear();
+            if (oy >= ho) return;
+            for (int x = 0; x < 2 * wo; x++)
+            {
+                int o = ((r * ho + oy) * wo + (x >> 1)) * c;
+                for (int ch = 0; ch < c; ch++) row[x * c + ch] = 0.25f * go[o + ch];
+            }
+        });
+    }
+}
