@@ -4,9 +4,9 @@ using SpikeFit.Kernels.Core;
 namespace SpikeFit.Kernels.Conv;
 
 /// <summary>
-/// Fast managed implementation. Work items are image rows (r, y); channels-last layout makes the
-/// K·C inputs of one kernel row a single contiguous run, so im2col is a memcpy per (pixel, ky) and
-/// col2im a Vector&lt;float&gt; add of C-long runs. Sums follow the same (ky, kx) order as
+/// Fast managed implementation. Channels-last layout makes the K·C inputs of one kernel row a
+/// single contiguous run, so im2col is a memcpy per (output pixel, ky) and col2im a Vector&lt;float&gt;
+/// add of that run back into the image. col2im adds in the same per-element order as
 /// <see cref="ConvIlgpu"/>, so both produce bit-identical gradients.
 /// </summary>
 public sealed unsafe class ConvCpu : IConvKernels
@@ -56,27 +56,30 @@ public sealed unsafe class ConvCpu : IConvKernels
         var gc = gradCols.Host;
         var gi = gradInput.Host;
         int ho = s.Ho, wo = s.Wo, k = s.K, c = s.C, p = s.Padding, patch = s.Patch;
-        _backend.ParallelFor(s.R * s.H, item =>
+        long image = (long)s.H * s.W * c;
+        // One image per work item: read its cols rows in order (streaming) and scatter each kernel
+        // row's K·C run into the image, which stays in L1/L2. Images are disjoint, so no races, and
+        // each element receives its terms in ascending (oy, ox) order, like ConvIlgpu's gather.
+        _backend.ParallelFor(s.R, r =>
         {
-            int r = item / s.H, y = item - r * s.H;
             fixed (float* pgc = gc, pgi = gi)
             {
-                for (int x = 0; x < s.W; x++)
-                {
-                    float* dst = pgi + ((long)item * s.W + x) * c;
-                    new Span<float>(dst, c).Clear();
-                    for (int ky = 0; ky < k; ky++)
+                float* img = pgi + r * image;
+                new Span<float>(img, (int)image).Clear();
+                float* src = pgc + (long)r * ho * wo * patch;
+                for (int oy = 0; oy < ho; oy++)
+                    for (int ox = 0; ox < wo; ox++, src += patch)
                     {
-                        int oy = y + p - ky;
-                        if (oy < 0 || oy >= ho) continue;
-                        for (int kx = 0; kx < k; kx++)
+                        int x0 = ox - p;
+                        int lo = Math.Max(0, -x0), hi = Math.Min(k, s.W - x0);
+                        if (hi <= lo) continue;
+                        for (int ky = 0; ky < k; ky++)
                         {
-                            int ox = x + p - kx;
-                            if (ox < 0 || ox >= wo) continue;
-                            Add(dst, pgc + (((long)r * ho + oy) * wo + ox) * patch + (ky * k + kx) * c, c);
+                            int y = oy + ky - p;
+                            if (y < 0 || y >= s.H) continue;
+                            Add(img + ((long)y * s.W + x0 + lo) * c, src + (ky * k + lo) * c, (hi - lo) * c);
                         }
                     }
-                }
             }
         });
     }

@@ -61,7 +61,11 @@ public sealed class ConvIlgpu : IConvKernels
         cols[i] = y >= 0 && y < a.H && x >= 0 && x < a.W ? input[((r * a.H + y) * a.W + x) * a.C + c] : 0f;
     }
 
-    /// <summary>Thread i owns gradInput element i = (r, y, x, c) and sums the cols entries that read it, (ky, kx) ascending.</summary>
+    /// <summary>
+    /// Thread i owns gradInput element i = (r, y, x, c) and sums the cols entries that read it in
+    /// ascending output position (oy, ox), i.e. (ky, kx) descending: the order in which the cpu
+    /// path's row-wise scatter adds them, so both give bit-identical results.
+    /// </summary>
     internal static void Col2ImKernel(Index1D i, ArrayView<float> gradCols, ArrayView<float> gradInput, ConvKernelArgs a)
     {
         int c = i % a.C;
@@ -72,11 +76,11 @@ public sealed class ConvIlgpu : IConvKernels
         int r = ry / a.H;
         int patch = a.K * a.K * a.C;
         float sum = 0f;
-        for (int ky = 0; ky < a.K; ky++)
+        for (int ky = a.K - 1; ky >= 0; ky--)
         {
             int oy = y + a.P - ky;
             if (oy < 0 || oy >= a.Ho) continue;
-            for (int kx = 0; kx < a.K; kx++)
+            for (int kx = a.K - 1; kx >= 0; kx--)
             {
                 int ox = x + a.P - kx;
                 if (ox < 0 || ox >= a.Wo) continue;

@@ -48,9 +48,22 @@ public static class ConvReference
         return (value, magnitude);
     }
 
+    /// <summary>x copied into a zero-bordered [R, H+2P, W+2P, C] array, so the K·C inputs of one kernel row are one contiguous run.</summary>
+    private static double[] Padded(ConvShape s, double[] x)
+    {
+        int hp = s.H + 2 * s.Padding, wp = s.W + 2 * s.Padding;
+        var xp = new double[(long)s.R * hp * wp * s.C];
+        for (int r = 0; r < s.R; r++)
+            for (int y = 0; y < s.H; y++)
+                Array.Copy(x, (((long)r * s.H + y) * s.W) * s.C, xp, (((long)r * hp + y + s.Padding) * wp + s.Padding) * s.C, (long)s.W * s.C);
+        return xp;
+    }
+
     /// <summary>y[r, oy, ox, o] = b[o] + Σ_{ky,kx,c} w[o, ky, kx, c]·x[r, oy+ky−P, ox+kx−P, c], with Σ|terms| + |b|.</summary>
     public static (double[] Value, double[] Magnitude) Forward(ConvShape s, double[] x, double[] w, double[]? bias)
     {
+        var xp = Padded(s, x);
+        int hp = s.H + 2 * s.Padding, wp = s.W + 2 * s.Padding, run = s.K * s.C;
         var value = new double[s.OutputLength];
         var magnitude = new double[s.OutputLength];
         Parallel.For(0, s.R, r =>
@@ -61,13 +74,15 @@ public static class ConvReference
                     {
                         double sum = bias?[o] ?? 0, abs = Math.Abs(sum);
                         for (int ky = 0; ky < s.K; ky++)
-                            for (int kx = 0; kx < s.K; kx++)
-                                for (int c = 0; c < s.C; c++)
-                                {
-                                    double t = w[((long)(o * s.K + ky) * s.K + kx) * s.C + c] * At(s, x, r, oy + ky - s.Padding, ox + kx - s.Padding, c);
-                                    sum += t;
-                                    abs += Math.Abs(t);
-                                }
+                        {
+                            long xb = (((long)r * hp + oy + ky) * wp + ox) * s.C, wb = (long)(o * s.K + ky) * run;
+                            for (int j = 0; j < run; j++)
+                            {
+                                double t = w[wb + j] * xp[xb + j];
+                                sum += t;
+                                abs += Math.Abs(t);
+                            }
+                        }
                         long at = (((long)r * s.Ho + oy) * s.Wo + ox) * s.O + o;
                         value[at] = sum;
                         magnitude[at] = abs;
@@ -82,67 +97,72 @@ public static class ConvReference
 
     public static Gradients Backward(ConvShape s, double[] x, double[] w, double[] gradOutput, double[]? weightStart, double[]? biasStart)
     {
-        var gx = new double[s.InputLength];
-        var gxMag = new double[s.InputLength];
-        // ∂x[r, y, x, c] = Σ_{o, ky, kx} ∂y[r, y+P−ky, x+P−kx, o]·w[o, ky, kx, c] over outputs inside the image.
+        var xp = Padded(s, x);
+        int hp = s.H + 2 * s.Padding, wp = s.W + 2 * s.Padding, run = s.K * s.C;
+        // ∂x: every output gradient spreads ∂y[r, oy, ox, o]·w[o, ky, kx, c] onto x[r, oy+ky−P, ox+kx−P, c];
+        // scattered into a padded array whose border (the zero padding) is then dropped.
+        var gxp = new double[xp.LongLength];
+        var gxpMag = new double[xp.LongLength];
         Parallel.For(0, s.R, r =>
         {
-            for (int y = 0; y < s.H; y++)
-                for (int xx = 0; xx < s.W; xx++)
-                    for (int c = 0; c < s.C; c++)
+            for (int oy = 0; oy < s.Ho; oy++)
+                for (int ox = 0; ox < s.Wo; ox++)
+                    for (int o = 0; o < s.O; o++)
                     {
-                        double sum = 0, abs = 0;
+                        double g = gradOutput[(((long)r * s.Ho + oy) * s.Wo + ox) * s.O + o];
                         for (int ky = 0; ky < s.K; ky++)
                         {
-                            int oy = y + s.Padding - ky;
-                            if (oy < 0 || oy >= s.Ho) continue;
-                            for (int kx = 0; kx < s.K; kx++)
+                            long xb = (((long)r * hp + oy + ky) * wp + ox) * s.C, wb = (long)(o * s.K + ky) * run;
+                            for (int j = 0; j < run; j++)
                             {
-                                int ox = xx + s.Padding - kx;
-                                if (ox < 0 || ox >= s.Wo) continue;
-                                for (int o = 0; o < s.O; o++)
-                                {
-                                    double t = gradOutput[(((long)r * s.Ho + oy) * s.Wo + ox) * s.O + o] * w[((long)(o * s.K + ky) * s.K + kx) * s.C + c];
-                                    sum += t;
-                                    abs += Math.Abs(t);
-                                }
+                                double t = g * w[wb + j];
+                                gxp[xb + j] += t;
+                                gxpMag[xb + j] += Math.Abs(t);
                             }
                         }
-                        long at = (((long)r * s.H + y) * s.W + xx) * s.C + c;
-                        gx[at] = sum;
-                        gxMag[at] = abs;
                     }
         });
+        var gx = new double[s.InputLength];
+        var gxMag = new double[s.InputLength];
+        for (int r = 0; r < s.R; r++)
+            for (int y = 0; y < s.H; y++)
+            {
+                long from = (((long)r * hp + y + s.Padding) * wp + s.Padding) * s.C, to = (((long)r * s.H + y) * s.W) * s.C;
+                Array.Copy(gxp, from, gx, to, (long)s.W * s.C);
+                Array.Copy(gxpMag, from, gxMag, to, (long)s.W * s.C);
+            }
+        // ∂W[o, ky, kx, c] = Σ_{r, oy, ox} ∂y[r, oy, ox, o]·x[r, oy+ky−P, ox+kx−P, c]; ∂b[o] = Σ ∂y[.., o].
         var gw = new double[s.WeightLength];
         var gwMag = new double[s.WeightLength];
         var gb = new double[s.O];
         var gbMag = new double[s.O];
         Parallel.For(0, s.O, o =>
         {
-            for (int ky = 0; ky < s.K; ky++)
-                for (int kx = 0; kx < s.K; kx++)
-                    for (int c = 0; c < s.C; c++)
-                    {
-                        long at = ((long)(o * s.K + ky) * s.K + kx) * s.C + c;
-                        double sum = weightStart?[at] ?? 0, abs = Math.Abs(sum);
-                        for (int r = 0; r < s.R; r++)
-                            for (int oy = 0; oy < s.Ho; oy++)
-                                for (int ox = 0; ox < s.Wo; ox++)
-                                {
-                                    double t = gradOutput[(((long)r * s.Ho + oy) * s.Wo + ox) * s.O + o] * At(s, x, r, oy + ky - s.Padding, ox + kx - s.Padding, c);
-                                    sum += t;
-                                    abs += Math.Abs(t);
-                                }
-                        gw[at] = sum;
-                        gwMag[at] = abs;
-                    }
-            double bsum = biasStart?[o] ?? 0, babs = Math.Abs(bsum);
-            for (long p = 0; p < s.OutputPixels; p++)
+            long wo = (long)o * s.Patch;
+            for (int i = 0; i < s.Patch; i++)
             {
-                double t = gradOutput[p * s.O + o];
-                bsum += t;
-                babs += Math.Abs(t);
+                gw[wo + i] = weightStart?[wo + i] ?? 0;
+                gwMag[wo + i] = Math.Abs(gw[wo + i]);
             }
+            double bsum = biasStart?[o] ?? 0, babs = Math.Abs(bsum);
+            for (int r = 0; r < s.R; r++)
+                for (int oy = 0; oy < s.Ho; oy++)
+                    for (int ox = 0; ox < s.Wo; ox++)
+                    {
+                        double g = gradOutput[(((long)r * s.Ho + oy) * s.Wo + ox) * s.O + o];
+                        bsum += g;
+                        babs += Math.Abs(g);
+                        for (int ky = 0; ky < s.K; ky++)
+                        {
+                            long xb = (((long)r * hp + oy + ky) * wp + ox) * s.C, wb = wo + (long)ky * run;
+                            for (int j = 0; j < run; j++)
+                            {
+                                double t = g * xp[xb + j];
+                                gw[wb + j] += t;
+                                gwMag[wb + j] += Math.Abs(t);
+                            }
+                        }
+                    }
             gb[o] = bsum;
             gbMag[o] = babs;
         });

@@ -14,8 +14,9 @@ public interface IConvKernels
     void Im2Col(ConvShape shape, DeviceBuffer<float> input, DeviceBuffer<float> cols);
 
     /// <summary>
-    /// The adjoint of <see cref="Im2Col"/> as a gather: gradInput[r, y, x, c] = Σ over (ky, kx) ascending
-    /// of gradCols[(r·Ho + oy)·Wo + ox, (ky·K + kx)·C + c] with oy = y + P − ky, ox = x + P − kx inside the output.
+    /// The adjoint of <see cref="Im2Col"/>: gradInput[r, y, x, c] = Σ gradCols[(r·Ho + oy)·Wo + ox, (ky·K + kx)·C + c]
+    /// over oy = y + P − ky, ox = x + P − kx inside the output, added from 0 in ascending (oy, ox) order
+    /// on every backend (no atomics), so results are deterministic and identical across backends.
     /// </summary>
     void Col2Im(ConvShape shape, DeviceBuffer<float> gradCols, DeviceBuffer<float> gradInput);
 
