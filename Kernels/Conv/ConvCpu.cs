@@ -92,6 +92,10 @@ public sealed unsafe class ConvCpu : IConvKernels
         for (; j < n; j++) dst[j] += src[j];
     }
 
+    // Pooling: work items are output rows (r, oy) or input rows (r, y); the channel loop runs in
+    // Vector<float> steps (the windows of neighbouring channels are neighbouring addresses) with a
+    // scalar tail, and both compute exactly what the ILGPU kernels compute.
+
     public void MaxPool2x2Forward(PoolShape s, DeviceBuffer<float> input, DeviceBuffer<float> output, DeviceBuffer<int> argmax)
     {
         ConvArguments.PoolForward(_backend, s, input, output);
@@ -99,25 +103,48 @@ public sealed unsafe class ConvCpu : IConvKernels
         var inArr = input.Host;
         var outArr = output.Host;
         var amArr = argmax.Host;
-        int ho = s.Ho, wo = s.Wo, c = s.C, rowStride = s.W * c;
+        int ho = s.Ho, wo = s.Wo, c = s.C, rowStride = s.W * c, vc = Vector<float>.Count;
         _backend.ParallelFor(s.R * ho, item =>
         {
             int r = item / ho, oy = item - r * ho;
-            int o = item * wo * c;
-            for (int ox = 0; ox < wo; ox++)
+            fixed (float* pin = inArr, pout = outArr)
+            fixed (int* pam = amArr)
             {
-                int top = ((r * s.H + 2 * oy) * s.W + 2 * ox) * c;
-                for (int ch = 0; ch < c; ch++, o++)
+                for (int ox = 0; ox < wo; ox++)
                 {
-                    int t = top + ch, b = t + rowStride;
+                    float* t = pin + ((long)(r * s.H + 2 * oy) * s.W + 2 * ox) * c, b = t + rowStride;
+                    long o = ((long)item * wo + ox) * c;
+                    int ch = 0;
                     // Strict > keeps the first maximum in the scan order (0,0), (0,1), (1,0), (1,1).
-                    float best = inArr[t];
-                    int at = 0;
-                    if (inArr[t + c] > best) { best = inArr[t + c]; at = 1; }
-                    if (inArr[b] > best) { best = inArr[b]; at = 2; }
-                    if (inArr[b + c] > best) { best = inArr[b + c]; at = 3; }
-                    outArr[o] = best;
-                    amArr[o] = at;
+                    for (; ch <= c - vc; ch += vc)
+                    {
+                        var best = Vector.Load(t + ch);
+                        var at = Vector<int>.Zero;
+                        var v = Vector.Load(t + c + ch);
+                        var gt = Vector.GreaterThan(v, best);
+                        best = Vector.ConditionalSelect(gt, v, best);
+                        at = Vector.ConditionalSelect(gt, new Vector<int>(1), at);
+                        v = Vector.Load(b + ch);
+                        gt = Vector.GreaterThan(v, best);
+                        best = Vector.ConditionalSelect(gt, v, best);
+                        at = Vector.ConditionalSelect(gt, new Vector<int>(2), at);
+                        v = Vector.Load(b + c + ch);
+                        gt = Vector.GreaterThan(v, best);
+                        best = Vector.ConditionalSelect(gt, v, best);
+                        at = Vector.ConditionalSelect(gt, new Vector<int>(3), at);
+                        Vector.Store(best, pout + o + ch);
+                        Vector.Store(at, pam + o + ch);
+                    }
+                    for (; ch < c; ch++)
+                    {
+                        float best = t[ch];
+                        int at = 0;
+                        if (t[c + ch] > best) { best = t[c + ch]; at = 1; }
+                        if (b[ch] > best) { best = b[ch]; at = 2; }
+                        if (b[c + ch] > best) { best = b[c + ch]; at = 3; }
+                        pout[o + ch] = best;
+                        pam[o + ch] = at;
+                    }
                 }
             }
         });
@@ -130,19 +157,29 @@ public sealed unsafe class ConvCpu : IConvKernels
         var go = gradOutput.Host;
         var am = argmax.Host;
         var gi = gradInput.Host;
-        int ho = s.Ho, wo = s.Wo, c = s.C;
+        int ho = s.Ho, wo = s.Wo, c = s.C, vc = Vector<float>.Count;
         _backend.ParallelFor(s.R * s.H, item =>
         {
             int r = item / s.H, y = item - r * s.H, oy = y >> 1;
-            var row = gi.AsSpan(item * s.W * c, s.W * c);
-            row.Clear();
-            if (oy >= ho) return;
-            for (int x = 0; x < 2 * wo; x++)
+            fixed (float* pgo = go, pgi = gi)
+            fixed (int* pam = am)
             {
-                int want = (y & 1) << 1 | (x & 1);
-                int o = ((r * ho + oy) * wo + (x >> 1)) * c;
-                for (int ch = 0; ch < c; ch++)
-                    if (am[o + ch] == want) row[x * c + ch] = go[o + ch];
+                float* row = pgi + (long)item * s.W * c;
+                new Span<float>(row, s.W * c).Clear();
+                if (oy >= ho) return;
+                for (int x = 0; x < 2 * wo; x++)
+                {
+                    int want = (y & 1) << 1 | (x & 1);
+                    long o = ((long)(r * ho + oy) * wo + (x >> 1)) * c;
+                    float* dst = row + x * c;
+                    int ch = 0;
+                    var wantV = new Vector<int>(want);
+                    for (; ch <= c - vc; ch += vc)
+                        Vector.Store(Vector.ConditionalSelect(Vector.Equals(Vector.Load(pam + o + ch), wantV),
+                            Vector.Load(pgo + o + ch), Vector<float>.Zero), dst + ch);
+                    for (; ch < c; ch++)
+                        if (pam[o + ch] == want) dst[ch] = pgo[o + ch];
+                }
             }
         });
     }
@@ -152,19 +189,23 @@ public sealed unsafe class ConvCpu : IConvKernels
         ConvArguments.PoolForward(_backend, s, input, output);
         var inArr = input.Host;
         var outArr = output.Host;
-        int ho = s.Ho, wo = s.Wo, c = s.C, rowStride = s.W * c;
+        int ho = s.Ho, wo = s.Wo, c = s.C, rowStride = s.W * c, vc = Vector<float>.Count;
         _backend.ParallelFor(s.R * ho, item =>
         {
             int r = item / ho, oy = item - r * ho;
-            int o = item * wo * c;
-            for (int ox = 0; ox < wo; ox++)
+            var quarter = new Vector<float>(0.25f);
+            fixed (float* pin = inArr, pout = outArr)
             {
-                int top = ((r * s.H + 2 * oy) * s.W + 2 * ox) * c;
-                for (int ch = 0; ch < c; ch++, o++)
+                for (int ox = 0; ox < wo; ox++)
                 {
-                    int t = top + ch, b = t + rowStride;
+                    float* t = pin + ((long)(r * s.H + 2 * oy) * s.W + 2 * ox) * c, b = t + rowStride;
+                    float* dst = pout + ((long)item * wo + ox) * c;
+                    int ch = 0;
                     // Same association as the ILGPU kernel: ((a + b) + (c + d))·0.25.
-                    outArr[o] = (inArr[t] + inArr[t + c] + (inArr[b] + inArr[b + c])) * 0.25f;
+                    for (; ch <= c - vc; ch += vc)
+                        Vector.Store((Vector.Load(t + ch) + Vector.Load(t + c + ch) + (Vector.Load(b + ch) + Vector.Load(b + c + ch))) * quarter, dst + ch);
+                    for (; ch < c; ch++)
+                        dst[ch] = (t[ch] + t[c + ch] + (b[ch] + b[c + ch])) * 0.25f;
                 }
             }
         });
@@ -175,17 +216,28 @@ public sealed unsafe class ConvCpu : IConvKernels
         ConvArguments.PoolBackward(_backend, s, gradOutput, gradInput);
         var go = gradOutput.Host;
         var gi = gradInput.Host;
-        int ho = s.Ho, wo = s.Wo, c = s.C;
+        int ho = s.Ho, wo = s.Wo, c = s.C, vc = Vector<float>.Count;
         _backend.ParallelFor(s.R * s.H, item =>
         {
             int r = item / s.H, y = item - r * s.H, oy = y >> 1;
-            var row = gi.AsSpan(item * s.W * c, s.W * c);
-            row.Clear();
-            if (oy >= ho) return;
-            for (int x = 0; x < 2 * wo; x++)
+            var quarter = new Vector<float>(0.25f);
+            fixed (float* pgo = go, pgi = gi)
             {
-                int o = ((r * ho + oy) * wo + (x >> 1)) * c;
-                for (int ch = 0; ch < c; ch++) row[x * c + ch] = 0.25f * go[o + ch];
+                float* row = pgi + (long)item * s.W * c;
+                if (oy >= ho)
+                {
+                    new Span<float>(row, s.W * c).Clear();
+                    return;
+                }
+                for (int x = 0; x < 2 * wo; x++)
+                {
+                    float* src = pgo + ((long)(r * ho + oy) * wo + (x >> 1)) * c, dst = row + x * c;
+                    int ch = 0;
+                    for (; ch <= c - vc; ch += vc) Vector.Store(Vector.Load(src + ch) * quarter, dst + ch);
+                    for (; ch < c; ch++) dst[ch] = 0.25f * src[ch];
+                }
+                // A floored odd last column gets no gradient.
+                new Span<float>(row + 2 * wo * c, (s.W - 2 * wo) * c).Clear();
             }
         });
     }
