@@ -161,7 +161,7 @@ public static class ConvCheck
     /// <summary>Max pooling values and argmax, exact; spike inputs make most windows tied.</summary>
     public sealed class MaxPoolForward(Fill fill, bool odd) : KernelCheck
     {
-        public override string Name => $"pool.max.forward.{fill.ToString().ToLowerInvariant()}{(odd ? ".odd" : "")}";
+        public override string Name => $"conv.maxpool.forward.{fill.ToString().ToLowerInvariant()}{(odd ? ".odd" : "")}";
 
         public override CheckResult Run(Backend backend, int seed, CheckSize size)
         {
@@ -180,7 +180,7 @@ public static class ConvCheck
 
     public sealed class MaxPoolBackward(bool odd) : KernelCheck
     {
-        public override string Name => $"pool.max.backward{(odd ? ".odd" : "")}";
+        public override string Name => $"conv.maxpool.backward{(odd ? ".odd" : "")}";
 
         public override CheckResult Run(Backend backend, int seed, CheckSize size)
         {
@@ -200,7 +200,7 @@ public static class ConvCheck
 
     public sealed class AvgPoolForward(bool odd) : KernelCheck
     {
-        public override string Name => $"pool.avg.forward{(odd ? ".odd" : "")}";
+        public override string Name => $"conv.avgpool.forward{(odd ? ".odd" : "")}";
 
         public override CheckResult Run(Backend backend, int seed, CheckSize size)
         {
@@ -218,7 +218,7 @@ public static class ConvCheck
 
     public sealed class AvgPoolBackward(bool odd) : KernelCheck
     {
-        public override string Name => $"pool.avg.backward{(odd ? ".odd" : "")}";
+        public override string Name => $"conv.avgpool.backward{(odd ? ".odd" : "")}";
 
         public override CheckResult Run(Backend backend, int seed, CheckSize size)
         {
