@@ -1,4 +1,5 @@
 using SpikeFit.Kernels.Codebook;
+using SpikeFit.Kernels.Conv;
 using SpikeFit.Kernels.Dense;
 using SpikeFit.Kernels.Encoding;
 using SpikeFit.Kernels.Lif;
@@ -17,6 +18,7 @@ public static class KernelChecks
             .Concat(LossCheck.All())
             .Concat(OptimizerCheck.All())
             .Concat(EncodingCheck.All())
+            .Concat(ConvCheck.All())
             .Concat(TinySnnCheck.All())
             .ToList();
 }

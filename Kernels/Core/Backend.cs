@@ -1,4 +1,5 @@
 using SpikeFit.Kernels.Codebook;
+using SpikeFit.Kernels.Conv;
 using SpikeFit.Kernels.Dense;
 using SpikeFit.Kernels.Encoding;
 using SpikeFit.Kernels.Lif;
@@ -31,6 +32,7 @@ public abstract class Backend : IDisposable
     public abstract ILossKernels Loss { get; }
     public abstract IOptimizerKernels Optim { get; }
     public abstract IEncodingKernels Encoding { get; }
+    public abstract IConvKernels Conv { get; }
 
     /// <summary>Device-to-device copy (the bandwidth yardstick of <c>bench lif</c>).</summary>
     public abstract void Copy(DeviceBuffer<float> source, DeviceBuffer<float> destination);

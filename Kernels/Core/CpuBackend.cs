@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.Intrinsics.X86;
 using SpikeFit.Kernels.Codebook;
+using SpikeFit.Kernels.Conv;
 using SpikeFit.Kernels.Dense;
 using SpikeFit.Kernels.Encoding;
 using SpikeFit.Kernels.Lif;
@@ -27,6 +28,7 @@ public sealed class CpuBackend : Backend
     public override ILossKernels Loss { get; }
     public override IOptimizerKernels Optim { get; }
     public override IEncodingKernels Encoding { get; }
+    public override IConvKernels Conv { get; }
 
     public CpuBackend(int threads = 0)
     {
@@ -39,6 +41,7 @@ public sealed class CpuBackend : Backend
         Loss = new LossCpu(this);
         Optim = new OptimizerCpu(this);
         Encoding = new EncodingCpu(this);
+        Conv = new ConvCpu(this);
     }
 
     private static string Isa() =>

@@ -1,6 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 using SpikeFit.Kernels.Codebook;
+using SpikeFit.Kernels.Conv;
 using SpikeFit.Kernels.Dense;
 using SpikeFit.Kernels.Encoding;
 using SpikeFit.Kernels.Lif;
@@ -31,6 +32,7 @@ public sealed class IlgpuBackend : Backend
     public override ILossKernels Loss { get; }
     public override IOptimizerKernels Optim { get; }
     public override IEncodingKernels Encoding { get; }
+    public override IConvKernels Conv { get; }
 
     public IlgpuBackend(BackendKind kind, Context context, Device device, bool ownsContext = true)
     {
@@ -45,6 +47,7 @@ public sealed class IlgpuBackend : Backend
         Loss = new LossIlgpu(this);
         Optim = new OptimizerIlgpu(this);
         Encoding = new EncodingIlgpu(this);
+        Conv = new ConvIlgpu(this);
     }
 
     /// <summary>A one-element buffer passed where a kernel's optional output is not wanted.</summary>
