@@ -18,5 +18,6 @@ public static class KernelChecks
             .Concat(OptimizerCheck.All())
             .Concat(EncodingCheck.All())
             .Concat(TinySnnCheck.All())
+            .Concat(Hopfield.HopfieldCheck.All())
             .ToList();
 }
