@@ -6,6 +6,7 @@ var root = new RootCommand("spikefit — train and compress spiking neural netwo
 root.Subcommands.Add(DevicesCommand.Create());
 root.Subcommands.Add(CheckKernelsCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(ReproduceCommand.Create());
 
 // Piped output (CI logs, `| tee`) has no terminal width; keep tables readable there.
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
