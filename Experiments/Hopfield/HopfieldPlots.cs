@@ -40,21 +40,22 @@ public static class HopfieldPlots
                 cut.Color = color;
                 cut.LinePattern = LinePattern.Dashed;
                 cut.LineWidth = 1.5f;
-                cut.LegendText = $"N={n} predicted cut-off ({r.Summary.RetrievedTheory})";
+                cut.LegendText = r.Summary.RetrievedTheory > 0 ? $"N={n} predicted cut-off (rank {r.Summary.RetrievedTheory}, r_c = {r.Summary.RC:G3})" : $"N={n}: theory retrieves none (r_c = {r.Summary.RC:G3})";
             }
             var threshold = plot.Add.HorizontalLine(HopfieldReproduction.RetrievedThreshold);
             threshold.Color = Colors.Gray;
             threshold.LinePattern = LinePattern.Dotted;
             threshold.LegendText = $"retrieval threshold m = {HopfieldReproduction.RetrievedThreshold}";
-            // Zoom on the cut-off: the tail beyond it is a flat band of spurious states.
+            // Zoom on the cut-off (the tail beyond it is a flat band of spurious end states);
+            // the whole range when neither theory nor simulation retrieves anything.
             double focus = 0;
             foreach (var r in g)
             {
-                focus = Math.Max(focus, 3.0 * r.Summary.RetrievedTheory / r.Config.N);
+                focus = Math.Max(focus, 2.0 * r.Summary.RetrievedTheory / r.Config.N);
                 var lastSim = r.Patterns.LastOrDefault(p => p.RetrievedSim);
                 if (lastSim is not null) focus = Math.Max(focus, 1.5 * lastSim.Rank / r.Config.N);
             }
-            double xMax = Math.Min(g.Key.Ratio, Math.Max(focus, 0.2));
+            double xMax = focus == 0 ? g.Key.Ratio : Math.Min(g.Key.Ratio, Math.Max(focus, 0.1));
             plot.Axes.SetLimitsX(0, xMax * 1.02);
             string ratio = g.Key.Ratio == 1 ? "M = N" : g.Key.Ratio == 0.5 ? "M = N/2" : $"M/N = {g.Key.Ratio:G3}";
             plot.Title($"{g.Key.Label}, {ratio}: overlap after retrieval vs weight rank{(xMax < g.Key.Ratio ? " (zoomed on the cut-off)" : "")}");
