@@ -4,8 +4,8 @@
 # Usage on the target:  mkdir -p /tmp/sf && tar xzf .publish/spikefit-linux-x64.tar.gz -C /tmp/sf && /tmp/sf/spikefit devices
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rm -rf .publish/app
-dotnet publish Experiments -c Release -r linux-x64 --self-contained -p:PublishSingleFile=false -o .publish/app -v quiet -nologo
-git rev-parse --short=12 HEAD > .publish/app/COMMIT 2>/dev/null || echo unknown > .publish/app/COMMIT
-tar czf .publish/spikefit-linux-x64.tar.gz -C .publish/app .
+app=$(mktemp -d)
+dotnet publish Experiments -c Release -r linux-x64 --self-contained -p:PublishSingleFile=false -o "$app" -v quiet -nologo
+git rev-parse --short=12 HEAD > "$app/COMMIT" 2>/dev/null || echo unknown > "$app/COMMIT"
+mkdir -p .publish && tar czf .publish/spikefit-linux-x64.tar.gz -C "$app" . && rm -rf "$app"
 ls -la .publish/spikefit-linux-x64.tar.gz

@@ -20,5 +20,6 @@ public static class KernelChecks
             .Concat(EncodingCheck.All())
             .Concat(ConvCheck.All())
             .Concat(TinySnnCheck.All())
+            .Concat(Hopfield.HopfieldCheck.All())
             .ToList();
 }
