@@ -214,7 +214,7 @@ public abstract class DenseKernelTests : BackendTestBase
         Skip.IfNot(backend.Dense is DenseCpu, "managed-path specific");
         var cpu = (DenseCpu)backend.Dense;
         var rng = new Random(FreshSeed());
-        var op = new GemmOp(128, 64, 96, TransB: true);
+        var op = new GemmOp(128, 160, 96, TransB: true);
         using var spikes = backend.Upload<float>(DenseCheck.Binary(rng, op.LengthA, 0.1));
         using var dense = backend.Upload<float>(TestData.Normal(rng, op.LengthA));
         using var w = backend.Upload<float>(TestData.Normal(rng, op.LengthB));

@@ -3,25 +3,25 @@ using SpikeFit.Kernels.Core;
 namespace SpikeFit.Training.Models;
 
 /// <summary>A device buffer that grows to the largest size requested and is reused after that.</summary>
-public sealed class GrowingBuffer : IDisposable
+public sealed class GrowingBuffer<T> : IDisposable where T : unmanaged
 {
     private readonly Backend _backend;
-    private DeviceBuffer<float>? _buffer;
+    private DeviceBuffer<T>? _buffer;
 
     public GrowingBuffer(Backend backend) => _backend = backend;
 
-    public DeviceBuffer<float> Get(long length)
+    public DeviceBuffer<T> Get(long length)
     {
         if (_buffer is null || _buffer.Length < length)
         {
             _buffer?.Dispose();
             _buffer = null;
-            _buffer = _backend.Allocate<float>(length);
+            _buffer = _backend.Allocate<T>(length);
         }
         return _buffer;
     }
 
-    public long Bytes => (_buffer?.Length ?? 0) * sizeof(float);
+    public long Bytes => (_buffer?.Length ?? 0) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 
     public void Dispose() => _buffer?.Dispose();
 }

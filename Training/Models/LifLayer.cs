@@ -10,7 +10,7 @@ namespace SpikeFit.Training.Models;
 public sealed class LifLayer : ISpikingLayer
 {
     private readonly Backend _backend;
-    private readonly GrowingBuffer _membrane, _spikes, _gradInput, _product;
+    private readonly GrowingBuffer<float> _membrane, _spikes, _gradInput, _product;
     private Activation? _input;
     private LifShape _shape;
 
@@ -30,10 +30,10 @@ public sealed class LifLayer : ISpikingLayer
         Name = name;
         Config = config;
         OutputShape = shape;
-        _membrane = new GrowingBuffer(backend);
-        _spikes = new GrowingBuffer(backend);
-        _gradInput = new GrowingBuffer(backend);
-        _product = new GrowingBuffer(backend);
+        _membrane = new GrowingBuffer<float>(backend);
+        _spikes = new GrowingBuffer<float>(backend);
+        _gradInput = new GrowingBuffer<float>(backend);
+        _product = new GrowingBuffer<float>(backend);
     }
 
     public Activation Forward(Activation input)
@@ -71,7 +71,7 @@ public sealed class LifLayer : ISpikingLayer
 public sealed class IntegratorLayer : ILayer
 {
     private readonly Backend _backend;
-    private readonly GrowingBuffer _membrane, _gradInput;
+    private readonly GrowingBuffer<float> _membrane, _gradInput;
     private Activation? _input;
     private LifShape _shape;
 
@@ -86,8 +86,8 @@ public sealed class IntegratorLayer : ILayer
         Name = name;
         Beta = beta;
         OutputShape = shape;
-        _membrane = new GrowingBuffer(backend);
-        _gradInput = new GrowingBuffer(backend);
+        _membrane = new GrowingBuffer<float>(backend);
+        _gradInput = new GrowingBuffer<float>(backend);
     }
 
     public Activation Forward(Activation input)

@@ -7,7 +7,7 @@ namespace SpikeFit.Training.Models;
 public sealed class Linear : ILayer
 {
     private readonly Backend _backend;
-    private readonly GrowingBuffer _output, _gradInput;
+    private readonly GrowingBuffer<float> _output, _gradInput;
     private Activation? _input;
 
     public string Name { get; }
@@ -27,8 +27,8 @@ public sealed class Linear : ILayer
         Weight = new Parameter(backend, name + ".weight", new[] { outputs, inputs }, Parameter.UniformFanIn(rng, outputs * inputs, inputs), decay: true);
         Bias = new Parameter(backend, name + ".bias", new[] { outputs }, Parameter.UniformFanIn(rng, outputs, inputs), decay: false);
         Parameters = new[] { Weight, Bias };
-        _output = new GrowingBuffer(backend);
-        _gradInput = new GrowingBuffer(backend);
+        _output = new GrowingBuffer<float>(backend);
+        _gradInput = new GrowingBuffer<float>(backend);
     }
 
     public Activation Forward(Activation input)

@@ -25,6 +25,22 @@ public static class ModelZoo
                 layers.Add(new Linear(backend, $"fc{spec.Hidden.Length + 1}", inputs, spec.Classes, rng));
                 break;
             }
+            case "conv":
+            {
+                // 16C3-P2-32C3-P2-FC10 (SPEC §3): conv → LIF → 2×2 max pool per hidden stage.
+                var shape = new FeatureShape(spec.InputHeight, spec.InputWidth, spec.InputChannels);
+                for (int i = 0; i < spec.Hidden.Length; i++)
+                {
+                    var conv = new Conv2dLayer(backend, $"conv{i + 1}", shape, spec.Hidden[i], kernel: 3, padding: 0, rng);
+                    layers.Add(conv);
+                    layers.Add(new LifLayer(backend, $"lif{i + 1}", conv.OutputShape, lif));
+                    var pool = new MaxPool2dLayer(backend, $"pool{i + 1}", conv.OutputShape);
+                    layers.Add(pool);
+                    shape = pool.OutputShape;
+                }
+                layers.Add(new Linear(backend, "fc", shape.Size, spec.Classes, rng));
+                break;
+            }
             default:
                 throw new ArgumentException($"Unknown net '{spec.Net}'.");
         }

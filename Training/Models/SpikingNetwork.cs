@@ -9,7 +9,7 @@ namespace SpikeFit.Training.Models;
 /// </summary>
 public sealed class SpikingNetwork : IDisposable
 {
-    private readonly GrowingBuffer _encoded;
+    private readonly GrowingBuffer<float> _encoded;
     private DeviceBuffer<float>? _gradLogits;
 
     public Backend Backend { get; }
@@ -29,7 +29,7 @@ public sealed class SpikingNetwork : IDisposable
         Parameters = layers.SelectMany(l => l.Parameters).ToList();
         var names = Parameters.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1);
         if (names is not null) throw new ArgumentException($"Duplicate parameter name '{names.Key}'.");
-        _encoded = new GrowingBuffer(backend);
+        _encoded = new GrowingBuffer<float>(backend);
     }
 
     public long ParameterCount => Parameters.Sum(p => (long)p.Length);

@@ -1,0 +1,129 @@
+using SpikeFit.Kernels.Conv;
+using SpikeFit.Kernels.Core;
+
+namespace SpikeFit.Training.Models;
+
+/// <summary>
+/// 2-D convolution, stride 1, channels-last: [R, H, W, C] → [R, Ho, Wo, O] as im2col + one GEMM.
+/// W is stored [O, K·K·C] (a row per output channel). A static input (direct encoding) is
+/// convolved once per sample instead of once per step.
+/// </summary>
+public sealed class Conv2dLayer : ILayer
+{
+    private readonly Backend _backend;
+    private readonly GrowingBuffer<float> _cols, _output, _gradInput;
+    private Activation? _input;
+    private ConvShape _shape;
+
+    public string Name { get; }
+    public FeatureShape InputShape { get; }
+    public int Kernel { get; }
+    public int Padding { get; }
+    public Parameter Weight { get; }
+    public Parameter Bias { get; }
+    public FeatureShape OutputShape { get; }
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    public Conv2dLayer(Backend backend, string name, FeatureShape input, int outChannels, int kernel, int padding, Random rng)
+    {
+        _backend = backend;
+        Name = name;
+        InputShape = input;
+        Kernel = kernel;
+        Padding = padding;
+        int fanIn = kernel * kernel * input.C;
+        Weight = new Parameter(backend, name + ".weight", new[] { outChannels, kernel, kernel, input.C },
+            Parameter.UniformFanIn(rng, outChannels * fanIn, fanIn), decay: true);
+        Bias = new Parameter(backend, name + ".bias", new[] { outChannels }, Parameter.UniformFanIn(rng, outChannels, fanIn), decay: false);
+        Parameters = new[] { Weight, Bias };
+        OutputShape = new FeatureShape(input.H + 2 * padding - kernel + 1, input.W + 2 * padding - kernel + 1, outChannels);
+        if (OutputShape.H < 1 || OutputShape.W < 1)
+            throw new ArgumentException($"{name}: a {kernel}x{kernel} kernel does not fit a {input} input.");
+        _cols = new GrowingBuffer<float>(backend);
+        _output = new GrowingBuffer<float>(backend);
+        _gradInput = new GrowingBuffer<float>(backend);
+    }
+
+    public Activation Forward(Activation input)
+    {
+        if (input.Shape != InputShape) throw new ArgumentException($"{Name} expects {InputShape} inputs, got {input.Shape}.");
+        _input = input;
+        _shape = new ConvShape(input.Rows, InputShape.H, InputShape.W, InputShape.C, OutputShape.C, Kernel, Padding);
+        var y = _output.Get(_shape.OutputLength);
+        ConvLayer.Forward(_backend, _shape, input.Data, Weight.Value, Bias.Value, _cols.Get(_shape.ColsLength), y);
+        return input with { Data = y, Shape = OutputShape };
+    }
+
+    public Activation? Backward(Activation gradOutput, bool needInputGradient)
+    {
+        var x = _input ?? throw new InvalidOperationException($"{Name}: backward before forward.");
+        var cols = _cols.Get(_shape.ColsLength);
+        var gx = needInputGradient ? _gradInput.Get(_shape.InputLength) : null;
+        // ∂W is taken from cols before cols is reused as the ∂cols scratch.
+        ConvLayer.Backward(_backend, _shape, cols, Weight.Value, gradOutput.Data, gx, gx is null ? null : cols,
+            Weight.Grad, Bias.Grad);
+        return gx is null ? null : x with { Data = gx };
+    }
+
+    public void Dispose()
+    {
+        Weight.Dispose();
+        Bias.Dispose();
+        _cols.Dispose();
+        _output.Dispose();
+        _gradInput.Dispose();
+    }
+}
+
+/// <summary>2×2 max pooling, stride 2 (odd sizes floor). On spikes it is a logical OR per window.</summary>
+public sealed class MaxPool2dLayer : ILayer
+{
+    private readonly Backend _backend;
+    private readonly GrowingBuffer<float> _output, _gradInput;
+    private readonly GrowingBuffer<int> _argmax;
+    private Activation? _input;
+    private PoolShape _shape;
+
+    public string Name { get; }
+    public FeatureShape InputShape { get; }
+    public FeatureShape OutputShape { get; }
+    public IReadOnlyList<Parameter> Parameters => Array.Empty<Parameter>();
+
+    public MaxPool2dLayer(Backend backend, string name, FeatureShape input)
+    {
+        _backend = backend;
+        Name = name;
+        InputShape = input;
+        OutputShape = new FeatureShape(input.H / 2, input.W / 2, input.C);
+        if (OutputShape.H < 1 || OutputShape.W < 1) throw new ArgumentException($"{name}: {input} is too small to pool 2x2.");
+        _output = new GrowingBuffer<float>(backend);
+        _gradInput = new GrowingBuffer<float>(backend);
+        _argmax = new GrowingBuffer<int>(backend);
+    }
+
+    public Activation Forward(Activation input)
+    {
+        _input = input;
+        _shape = new PoolShape(input.Rows, InputShape.H, InputShape.W, InputShape.C);
+        long outLength = (long)input.Rows * OutputShape.Size;
+        var y = _output.Get(outLength);
+        _backend.Conv.MaxPool2x2Forward(_shape, input.Data, y, _argmax.Get(outLength));
+        return input with { Data = y, Shape = OutputShape };
+    }
+
+    public Activation? Backward(Activation gradOutput, bool needInputGradient)
+    {
+        var x = _input ?? throw new InvalidOperationException($"{Name}: backward before forward.");
+        if (!needInputGradient) return null;
+        var gx = _gradInput.Get(x.Length);
+        _backend.Conv.MaxPool2x2Backward(_shape, gradOutput.Data, _argmax.Get((long)x.Rows * OutputShape.Size), gx);
+        return x with { Data = gx };
+    }
+
+    public void Dispose()
+    {
+        _output.Dispose();
+        _gradInput.Dispose();
+        _argmax.Dispose();
+    }
+}
