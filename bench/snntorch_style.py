@@ -112,7 +112,7 @@ def main():
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="cpu")
-    p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    p.add_argument("--data", default=os.environ.get("SPIKEFIT_DATA", "/usr/share/datasets/fashion-mnist"))
     args = p.parse_args()
 
     torch.manual_seed(1)
