@@ -149,10 +149,12 @@ def main():
             torch.cuda.synchronize()
         times.append(time.perf_counter() - t0)
     median = float(np.median(times))
+    peak = torch.cuda.max_memory_allocated() if dev.type == "cuda" else None
     print(json.dumps({
         "framework": "pytorch", "version": torch.__version__, "net": args.net, "T": steps, "batch": args.batch,
         "threads": torch.get_num_threads(), "device": str(dev), "data": source, "batches": args.batches,
         "median_batch_seconds": median, "samples_per_second": args.batch / median,
+        "peak_memory_bytes": peak,
     }))
 
 

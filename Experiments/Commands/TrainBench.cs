@@ -63,8 +63,10 @@ public static class TrainBench
         double median = times[times.Count / 2];
         double ours = batch / median;
         AnsiConsole.MarkupLine($"{(netName == "mlp" ? "W1" : "W2")} {Markup.Escape(spec.ToString())}, batch {batch}, {data.Name} data");
-        var table = new Table().Border(TableBorder.Rounded).AddColumns("implementation", "device", "median batch (ms)", "samples/s", "ratio");
-        table.AddRow("SpikeFit.Gpu", Markup.Escape(backend.ToString()), (median * 1e3).ToString("F2"), ours.ToString("F0"), "1.00");
+        long peak = backend.PeakAllocatedBytes;
+        static string Mib(long? bytes) => bytes is long b ? $"{b / (1024.0 * 1024.0):F0} MiB" : "-";
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("implementation", "device", "median batch (ms)", "samples/s", "peak device memory", "ratio");
+        table.AddRow("SpikeFit.Gpu", Markup.Escape(backend.ToString()), (median * 1e3).ToString("F2"), ours.ToString("F0"), Mib(peak), "1.00");
         object? torch = null;
         double? ratio = null;
         if (compare)
@@ -76,7 +78,9 @@ public static class TrainBench
                 ratio = ours / theirs;
                 table.AddRow($"PyTorch {t.GetProperty("version").GetString()} (snnTorch style)",
                     $"{t.GetProperty("device").GetString()}, {t.GetProperty("threads").GetInt32()} threads",
-                    (t.GetProperty("median_batch_seconds").GetDouble() * 1e3).ToString("F2"), theirs.ToString("F0"), (theirs / ours).ToString("F2"));
+                    (t.GetProperty("median_batch_seconds").GetDouble() * 1e3).ToString("F2"), theirs.ToString("F0"),
+                    Mib(t.TryGetProperty("peak_memory_bytes", out var pm) && pm.ValueKind == JsonValueKind.Number ? pm.GetInt64() : null),
+                    (theirs / ours).ToString("F2"));
                 torch = JsonSerializer.Deserialize<object>(t.GetRawText());
             }
         }
@@ -91,6 +95,7 @@ public static class TrainBench
             device = backend.ToString(),
             medianBatchSeconds = median,
             samplesPerSecond = ours,
+            peakDeviceBytes = peak,
             pytorch = torch,
             ratio,
         });

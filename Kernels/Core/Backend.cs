@@ -23,6 +23,25 @@ public abstract class Backend : IDisposable
     /// <summary>A zero-filled buffer of <paramref name="length"/> elements.</summary>
     public abstract DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged;
 
+    private long _allocated, _peak;
+
+    /// <summary>Bytes held by this backend's live buffers.</summary>
+    public long AllocatedBytes => Interlocked.Read(ref _allocated);
+
+    /// <summary>The most bytes held at once since creation or <see cref="ResetPeak"/> (benchmarks report it).</summary>
+    public long PeakAllocatedBytes => Interlocked.Read(ref _peak);
+
+    public void ResetPeak() => Interlocked.Exchange(ref _peak, AllocatedBytes);
+
+    protected void TrackAllocation(long bytes)
+    {
+        long now = Interlocked.Add(ref _allocated, bytes);
+        long peak;
+        while (now > (peak = Interlocked.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, now, peak) != peak) { }
+    }
+
+    internal void TrackFree(long bytes) => Interlocked.Add(ref _allocated, -bytes);
+
     /// <summary>Waits until all queued work has finished.</summary>
     public abstract void Synchronize();
 

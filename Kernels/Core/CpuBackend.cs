@@ -76,7 +76,9 @@ public sealed class CpuBackend : Backend
     public override DeviceBuffer<T> Allocate<T>(long length)
     {
         if (length > Array.MaxLength) throw new ArgumentException($"Buffer of {length} elements exceeds the managed array limit.");
-        return new(this, new T[length]);
+        var buffer = new DeviceBuffer<T>(this, new T[length]);
+        TrackAllocation(buffer.Bytes);
+        return buffer;
     }
 
     public override void Synchronize() { }

@@ -34,6 +34,11 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
 
     public bool IsHost => _host is not null;
 
+    private bool _disposed;
+
+    /// <summary>Bytes this buffer holds on its backend.</summary>
+    public long Bytes => _device?.LengthInBytes ?? Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+
     /// <summary>The managed storage (fast CPU backend only).</summary>
     public T[] Host => _host ?? throw new InvalidOperationException(
         $"This buffer lives on {Owner.Kind.CliName()}; host access is only for the cpu backend.");
@@ -87,6 +92,9 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
 
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
+        Owner.TrackFree(Bytes);
         _device?.Dispose();
         _device = null;
     }

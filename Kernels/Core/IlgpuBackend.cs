@@ -61,6 +61,7 @@ public sealed class IlgpuBackend : Backend
     {
         var buffer = Accelerator.Allocate1D<T>(Math.Max(1, length));
         buffer.MemSetToZero();
+        TrackAllocation(buffer.LengthInBytes);
         return new(this, buffer, length);
     }
 
