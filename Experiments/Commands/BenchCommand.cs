@@ -13,6 +13,7 @@ public static class BenchCommand
         var bench = new Command("bench", "Benchmarks: achieved throughput next to a yardstick measured in the same run");
         bench.Subcommands.Add(Lif());
         bench.Subcommands.Add(TrainBench.Create());
+        bench.Subcommands.Add(W3Bench.Create());
         return bench;
     }
 

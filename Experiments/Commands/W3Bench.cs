@@ -1,0 +1,181 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using SpikeFit.Experiments.Cli;
+using SpikeFit.Kernels.Core;
+using SpikeFit.Kernels.Lif;
+using Spectre.Console;
+
+namespace SpikeFit.Experiments.Commands;
+
+/// <summary>
+/// <c>spikefit bench w3</c>: SPEC §9 W3 (Open Neuromorphic framework benchmark), Linear(n, n) + LIF,
+/// batch 16, T = 500: milliseconds per forward+backward pass on the chosen device, optionally next
+/// to <c>bench/on_benchmark.py</c> (PyTorch, snnTorch style) run in the same invocation.
+/// </summary>
+public static class W3Bench
+{
+    public static Command Create()
+    {
+        var n = new Option<int>("--n") { Description = "Neurons (inputs = outputs of the Linear layer); the benchmark uses 4096 and 16384", DefaultValueFactory = _ => 4096 };
+        var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 16 };
+        var t = new Option<int>("--T") { Description = "Time steps", DefaultValueFactory = _ => 500 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed passes after one warm-up (median reported)", DefaultValueFactory = _ => 5 };
+        var device = CommonOptions.Device();
+        var inputGrad = new Option<bool>("--input-grad") { Description = "Also compute ∂X on both sides (the input requires grad); default: ∂W and ∂b only" };
+        var compare = new Option<bool>("--compare-pytorch") { Description = "Also run bench/on_benchmark.py (PyTorch) in this invocation and print the ratio" };
+        var python = new Option<string>("--python") { Description = "Python with PyTorch for --compare-pytorch", DefaultValueFactory = _ => "/usr/bin/python3" };
+        var threads = new Option<int>("--threads") { Description = "CPU threads for PyTorch and the cpu backend", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var json = CommonOptions.Json();
+        var cmd = new Command("w3", "W3, the Open Neuromorphic benchmark: Linear(n,n) + LIF, forward+backward ms, optionally against PyTorch");
+        foreach (var o in new Option[] { n, batch, t, repeats, device, inputGrad, compare, python, threads, json }) cmd.Options.Add(o);
+        cmd.SetAction(parse => Run(parse.GetValue(n), parse.GetValue(batch), parse.GetValue(t), parse.GetValue(repeats),
+            parse.GetValue(device)!, parse.GetValue(inputGrad), parse.GetValue(compare), parse.GetValue(python)!,
+            parse.GetValue(threads), parse.GetValue(json)));
+        return cmd;
+    }
+
+    /// <summary>Median forward, backward and forward+backward milliseconds of one W3 workload.</summary>
+    public sealed record Timing(double ForwardMs, double BackwardMs, double TotalMs);
+
+    /// <summary>
+    /// Times forward and backward separately (each synchronised) over <paramref name="repeats"/>
+    /// passes after one untimed pass; the total is the median of the per-pass sums.
+    /// </summary>
+    public static Timing Time(Backend backend, W3Workload work, int repeats)
+    {
+        work.Forward();
+        work.Backward();
+        backend.Synchronize();
+        var fwd = new double[Math.Max(1, repeats)];
+        var bwd = new double[fwd.Length];
+        var tot = new double[fwd.Length];
+        for (int i = 0; i < fwd.Length; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            work.Forward();
+            backend.Synchronize();
+            fwd[i] = sw.Elapsed.TotalMilliseconds;
+            sw.Restart();
+            work.Backward();
+            backend.Synchronize();
+            bwd[i] = sw.Elapsed.TotalMilliseconds;
+            tot[i] = fwd[i] + bwd[i];
+        }
+        static double Median(double[] a) { Array.Sort(a); return a[a.Length / 2]; }
+        return new Timing(Median(fwd), Median(bwd), Median(tot));
+    }
+
+    private static int Run(int n, int batch, int t, int repeats, string device, bool inputGrad, bool compare, string python,
+        int threads, FileInfo? json)
+    {
+        var selection = CommonOptions.OpenBackend(device);
+        var backend = selection.Backend;
+        if (backend is CpuBackend cpu && threads > 0 && cpu.Threads != threads)
+        {
+            backend.Dispose();
+            backend = new CpuBackend(threads);
+            AnsiConsole.MarkupLine($"[grey]cpu backend reopened with {threads} threads (--threads)[/]");
+        }
+        using var _ = backend;
+        string command = $"spikefit bench w3 --n {n} --batch {batch} --T {t} --repeats {repeats} --device {device}" +
+                         $"{(inputGrad ? " --input-grad" : "")}{(compare ? $" --compare-pytorch --python {python}" : "")} --threads {threads}";
+        AnsiConsole.MarkupLine($"W3 Linear({n}, {n}) + LIF (β 0.9, θ 1, soft reset, fast-sigmoid k 25), batch {batch}, T {t}, " +
+                               $"loss Σ spikes, backward ∂W ∂b{(inputGrad ? " ∂X" : "")}; {repeats} timed passes after 1 warm-up");
+
+        double firingRate;
+        long allocated;
+        Timing ours;
+        var setup = Stopwatch.StartNew();
+        using (var work = W3Workload.Random(backend, n, batch, t, inputGrad))
+        {
+            allocated = work.AllocatedBytes;
+            AnsiConsole.MarkupLine($"[grey]inputs generated and uploaded in {setup.Elapsed.TotalSeconds:F1} s; {CommonOptions.FormatBytes(allocated)} of buffers[/]");
+            ours = Time(backend, work, repeats);
+            work.Forward(); // the spike count of a fresh forward (a backward with --input-grad overwrites s)
+            firingRate = work.Loss() / ((double)t * batch * n);
+        }
+
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumns("implementation", "device", "forward ms", "backward ms", "[bold]fwd+bwd ms[/]", "firing rate", "device memory", "time vs SpikeFit");
+        table.AddRow("SpikeFit.Gpu (batched GEMM + fused LIF)", Markup.Escape(backend.ToString()), ours.ForwardMs.ToString("F2"),
+            ours.BackwardMs.ToString("F2"), $"[bold]{ours.TotalMs:F2}[/]", firingRate.ToString("F4"),
+            $"{CommonOptions.FormatBytes(allocated)} allocated", "1.00");
+        object? torch = null;
+        double? speedup = null;
+        if (compare)
+        {
+            var r = RunPyTorch(python, n, batch, t, repeats, threads, device, backend.Kind, inputGrad);
+            if (r is { } p)
+            {
+                double theirs = p.GetProperty("ms_total").GetDouble();
+                speedup = theirs / ours.TotalMs;
+                string memory = p.GetProperty("peak_memory_bytes").ValueKind == JsonValueKind.Number
+                    ? $"{CommonOptions.FormatBytes(p.GetProperty("peak_memory_bytes").GetInt64())} peak allocated"
+                    : $"{CommonOptions.FormatBytes(p.GetProperty("peak_rss_bytes").GetInt64())} process peak RSS";
+                table.AddRow($"PyTorch {Markup.Escape(p.GetProperty("version").GetString() ?? "?")} (snnTorch style, Python loop over T)",
+                    Markup.Escape($"{p.GetProperty("device").GetString()} ({p.GetProperty("device_name").GetString()}), {p.GetProperty("threads").GetInt32()} threads"),
+                    p.GetProperty("ms_forward").GetDouble().ToString("F2"), p.GetProperty("ms_backward").GetDouble().ToString("F2"),
+                    $"[bold]{theirs:F2}[/]", p.GetProperty("firing_rate").GetDouble().ToString("F4"), memory, (theirs / ours.TotalMs).ToString("F2"));
+                torch = JsonSerializer.Deserialize<object>(p.GetRawText());
+            }
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine("[grey]device memory: SpikeFit = Σ buffer lengths × 4 bytes (GEMM-library workspace not counted); " +
+                               "PyTorch = torch.cuda.max_memory_allocated on CUDA, whole-process peak RSS on CPU[/]");
+        if (speedup is double s)
+            AnsiConsole.MarkupLine($"SpikeFit.Gpu runs a W3 forward+backward pass [bold]{s:F1}×[/] faster than the PyTorch script in this run");
+        CommonOptions.WriteJson(json, new
+        {
+            provenance = CommonOptions.Provenance(command),
+            workload = "W3",
+            network = $"Linear({n},{n}) + LIF",
+            n, batch, T = t, repeats, inputGrad,
+            input = "x ~ U[0,1) dense currents; W, b ~ U(-1/sqrt(n), 1/sqrt(n)); loss = sum of spikes",
+            device = backend.ToString(),
+            msForward = ours.ForwardMs,
+            msBackward = ours.BackwardMs,
+            msTotal = ours.TotalMs,
+            firingRate,
+            allocatedBytes = allocated,
+            pytorch = torch,
+            speedup,
+        });
+        return 0;
+    }
+
+    private static JsonElement? RunPyTorch(string python, int n, int batch, int t, int repeats, int threads, string device,
+        BackendKind ran, bool inputGrad)
+    {
+        string script = Path.Combine(AppContext.BaseDirectory, "bench", "on_benchmark.py");
+        if (!File.Exists(script)) script = Path.Combine("bench", "on_benchmark.py");
+        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // PyTorch runs where SpikeFit ran: CUDA when the backend is CUDA, else the CPU.
+        var args = new List<string> { script, "--n", n.ToString(), "--batch", batch.ToString(), "--steps", t.ToString(),
+            "--repeats", repeats.ToString(), "--threads", threads.ToString(), "--device", ran == BackendKind.Cuda ? "cuda" : "cpu" };
+        if (inputGrad) args.Add("--input-grad");
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        AnsiConsole.MarkupLine($"[grey]running {Markup.Escape(python)} {Markup.Escape(string.Join(' ', psi.ArgumentList))}[/]");
+        try
+        {
+            using var p = Process.Start(psi)!;
+            var stderrTask = p.StandardError.ReadToEndAsync();
+            string stdout = p.StandardOutput.ReadToEnd();
+            string stderr = stderrTask.Result;
+            p.WaitForExit();
+            var line = stdout.Split('\n').LastOrDefault(l => l.TrimStart().StartsWith('{'));
+            if (p.ExitCode != 0 || line is null)
+            {
+                AnsiConsole.MarkupLine($"[red]PyTorch script failed (exit {p.ExitCode}):[/] {Markup.Escape(stderr.Trim().Split('\n').LastOrDefault() ?? "")}" +
+                                       " — install it with `sudo apt-get install python3-torch` or pass --python.");
+                return null;
+            }
+            return JsonDocument.Parse(line).RootElement.Clone();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            AnsiConsole.MarkupLine($"[red]Cannot start {Markup.Escape(python)}: {Markup.Escape(e.Message)}[/]");
+            return null;
+        }
+    }
+}
