@@ -19,33 +19,9 @@ import time
 import numpy as np
 import torch
 import torch.nn as nn
+
+from snn_common import Leaky  # the shared LIF neuron (bench/snn_common.py)
 import torch.nn.functional as F
-
-
-class FastSigmoidSpike(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, k):
-        ctx.save_for_backward(x)
-        ctx.k = k
-        return (x >= 0).to(x.dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad / (1.0 + ctx.k * x.abs()) ** 2, None
-
-
-class Leaky(nn.Module):
-    """One LIF step: returns (spike, new membrane)."""
-
-    def __init__(self, beta=0.9, theta=1.0, k=25.0):
-        super().__init__()
-        self.beta, self.theta, self.k = beta, theta, k
-
-    def forward(self, cur, v):
-        h = self.beta * v + cur
-        s = FastSigmoidSpike.apply(h - self.theta, self.k)
-        return s, h - self.theta * s
 
 
 class Mlp(nn.Module):

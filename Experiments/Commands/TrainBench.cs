@@ -102,37 +102,7 @@ public static class TrainBench
         return 0;
     }
 
-    private static JsonElement? RunPyTorch(string python, string net, int batches, int batch, int threads, string device)
-    {
-        string script = Path.Combine(AppContext.BaseDirectory, "bench", "snntorch_style.py");
-        if (!File.Exists(script)) script = Path.Combine("bench", "snntorch_style.py");
-        var psi = new ProcessStartInfo(python)
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        foreach (var a in new[] { script, "--net", net, "--batches", batches.ToString(), "--batch", batch.ToString(),
-                     "--threads", threads.ToString(), "--device", device == "cuda" ? "cuda" : "cpu" })
-            psi.ArgumentList.Add(a);
-        AnsiConsole.MarkupLine($"[grey]running {Markup.Escape(python)} {Markup.Escape(string.Join(' ', psi.ArgumentList))}[/]");
-        try
-        {
-            using var p = Process.Start(psi)!;
-            string stdout = p.StandardOutput.ReadToEnd();
-            string stderr = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            var line = stdout.Split('\n').LastOrDefault(l => l.TrimStart().StartsWith('{'));
-            if (p.ExitCode != 0 || line is null)
-            {
-                AnsiConsole.MarkupLine($"[red]PyTorch script failed (exit {p.ExitCode}):[/] {Markup.Escape(stderr.Trim().Split('\n').LastOrDefault() ?? "")}" +
-                                       " — install it with `sudo apt-get install python3-torch` or pass --python.");
-                return null;
-            }
-            return JsonDocument.Parse(line).RootElement.Clone();
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            AnsiConsole.MarkupLine($"[red]Cannot start {Markup.Escape(python)}: {Markup.Escape(e.Message)}[/]");
-            return null;
-        }
-    }
+    private static JsonElement? RunPyTorch(string python, string net, int batches, int batch, int threads, string device) =>
+        PythonBench.Run(python, "snntorch_style.py", new[] { "--net", net, "--batches", batches.ToString(), "--batch", batch.ToString(),
+            "--threads", threads.ToString(), "--device", device == "cuda" ? "cuda" : "cpu" });
 }

@@ -147,35 +147,10 @@ public static class W3Bench
     private static JsonElement? RunPyTorch(string python, int n, int batch, int t, int repeats, int threads, string device,
         BackendKind ran, bool inputGrad)
     {
-        string script = Path.Combine(AppContext.BaseDirectory, "bench", "on_benchmark.py");
-        if (!File.Exists(script)) script = Path.Combine("bench", "on_benchmark.py");
-        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         // PyTorch runs where SpikeFit ran: CUDA when the backend is CUDA, else the CPU.
-        var args = new List<string> { script, "--n", n.ToString(), "--batch", batch.ToString(), "--steps", t.ToString(),
+        var args = new List<string> { "--n", n.ToString(), "--batch", batch.ToString(), "--steps", t.ToString(),
             "--repeats", repeats.ToString(), "--threads", threads.ToString(), "--device", ran == BackendKind.Cuda ? "cuda" : "cpu" };
         if (inputGrad) args.Add("--input-grad");
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        AnsiConsole.MarkupLine($"[grey]running {Markup.Escape(python)} {Markup.Escape(string.Join(' ', psi.ArgumentList))}[/]");
-        try
-        {
-            using var p = Process.Start(psi)!;
-            var stderrTask = p.StandardError.ReadToEndAsync();
-            string stdout = p.StandardOutput.ReadToEnd();
-            string stderr = stderrTask.Result;
-            p.WaitForExit();
-            var line = stdout.Split('\n').LastOrDefault(l => l.TrimStart().StartsWith('{'));
-            if (p.ExitCode != 0 || line is null)
-            {
-                AnsiConsole.MarkupLine($"[red]PyTorch script failed (exit {p.ExitCode}):[/] {Markup.Escape(stderr.Trim().Split('\n').LastOrDefault() ?? "")}" +
-                                       " — install it with `sudo apt-get install python3-torch` or pass --python.");
-                return null;
-            }
-            return JsonDocument.Parse(line).RootElement.Clone();
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            AnsiConsole.MarkupLine($"[red]Cannot start {Markup.Escape(python)}: {Markup.Escape(e.Message)}[/]");
-            return null;
-        }
+        return PythonBench.Run(python, "on_benchmark.py", args);
     }
 }

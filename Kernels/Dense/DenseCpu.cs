@@ -6,7 +6,7 @@ using SpikeFit.Kernels.Core;
 namespace SpikeFit.Kernels.Dense;
 
 /// <summary>Which algorithm <see cref="DenseCpu"/> used for its last GEMM (for benchmarks and tests).</summary>
-public enum CpuGemmPath { None, Dense, SparseA, SparseB, Skinny, ScaleOnly }
+public enum CpuGemmPath { None, Dense, SparseA, SparseB, ScaleOnly }
 
 /// <summary>
 /// Fast managed GEMM. Dense operands go through a GotoBLAS-style blocked product: op(B) is packed
@@ -64,7 +64,6 @@ public sealed unsafe class DenseCpu : IDenseKernels
         {
             case CpuGemmPath.SparseA: SparseA(op, A, B, C, parallel); break;
             case CpuGemmPath.SparseB: SparseB(op, A, B, C, parallel); break;
-            case CpuGemmPath.Skinny: Skinny(op, A, B, C, parallel); break;
             default: DenseGemm(op, A, B, C, parallel); break;
         }
     }
@@ -72,19 +71,13 @@ public sealed unsafe class DenseCpu : IDenseKernels
     /// <summary>Zero-skipping needs output rows at least this wide to beat the blocked kernel.</summary>
     public const int MinSparseWidth = 128;
 
-    /// <summary>A dimension at or below this is "skinny" (e.g. the 10-class readout layer).</summary>
-    public const int SkinnyDimension = 16;
-
     private static CpuGemmPath Choose(GemmOp op, float[] A, float[] B)
     {
-        // The blocked kernel pads every dimension to its 6×16 tile and packs whole operands; for
-        // products with a dimension of ~10 that overhead dominated (measured 3–4 ms for the
-        // 2048×10×512 readout GEMMs vs ~0.5 ms row-wise).
-        if (Math.Min(op.M, Math.Min(op.N, op.K)) <= SkinnyDimension) return CpuGemmPath.Skinny;
         // Zero-skipping only pays when the other operand's rows are long enough to vectorise.
         double dA = SampledDensity(A, op.LengthA), dB = SampledDensity(B, op.LengthB);
         // (Measured: 2048×10×512 with 10 % spikes is faster dense.)
-        // Rows of 32 (the conv net's 32 channels) measured 2–4× slower zero-skipping than dense.
+        // Zero-skipping loses to the blocked kernel on narrow outputs: the conv net's 32 channels and
+        // the 10-class readout measured 1.5–4× slower zero-skipping (fully JIT-optimised code).
         if (dA <= SparseThreshold && dA <= dB && op.N >= MinSparseWidth) return CpuGemmPath.SparseA;
         if (dB <= SparseThreshold && op.M >= MinSparseWidth) return CpuGemmPath.SparseB;
         return CpuGemmPath.Dense;
@@ -113,60 +106,6 @@ public sealed unsafe class DenseCpu : IDenseKernels
             if (x[at] != 0f) nonzero++;
         }
         return (double)nonzero / Samples;
-    }
-
-    /// <summary>
-    /// Row-wise product for skinny shapes: C[i,:] = β·C[i,:] + Σ_k α·op(A)[i,k]·op(B)[k,:], skipping
-    /// zero op(A) entries (spikes). Transposed operands are first copied row-major (at most M·K or
-    /// K·N values, small when a dimension is skinny). Each row is summed in k order by one thread.
-    /// </summary>
-    private void Skinny(GemmOp op, float[] A, float[] B, float[] C, bool parallel)
-    {
-        int m = op.M, n = op.N, k = op.K;
-        float[] a = op.TransA ? TransposeCopy(A, k, m) : A;
-        float[] b = op.TransB ? TransposeCopy(B, n, k) : B;
-        float alpha = op.Alpha, beta = op.Beta;
-        int rowsPerChunk = Math.Max(1, (int)(65536 / Math.Max(1L, (long)n * k)));
-        int chunks = (m + rowsPerChunk - 1) / rowsPerChunk;
-        For(parallel, chunks, chunk =>
-        {
-            for (int i = chunk * rowsPerChunk, end = Math.Min(m, i + rowsPerChunk); i < end; i++)
-            {
-                var c = C.AsSpan(i * n, n);
-                if (beta == 0f) c.Clear();
-                else if (beta != 1f) for (int j = 0; j < n; j++) c[j] *= beta;
-                var aRow = a.AsSpan(i * k, k);
-                for (int kk = 0; kk < k; kk++)
-                {
-                    float av = aRow[kk];
-                    if (av == 0f) continue;
-                    Axpy(c, b.AsSpan(kk * n, n), alpha * av);
-                }
-            }
-        });
-    }
-
-    private static void Axpy(Span<float> y, ReadOnlySpan<float> x, float a)
-    {
-        int j = 0;
-        if (Vector.IsHardwareAccelerated && y.Length >= Vector<float>.Count)
-        {
-            var va = new Vector<float>(a);
-            var vy = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(y);
-            var vx = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(x);
-            for (int v = 0; v < vy.Length; v++) vy[v] += va * vx[v];
-            j = vy.Length * Vector<float>.Count;
-        }
-        for (; j < y.Length; j++) y[j] += a * x[j];
-    }
-
-    /// <summary>[rows, cols] row-major → [cols, rows] row-major.</summary>
-    private static float[] TransposeCopy(float[] x, int rows, int cols)
-    {
-        var t = new float[(long)rows * cols];
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++) t[(long)c * rows + r] = x[(long)r * cols + c];
-        return t;
     }
 
     private void ScaleC(float[] C, long length, float beta)

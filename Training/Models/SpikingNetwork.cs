@@ -10,7 +10,6 @@ namespace SpikeFit.Training.Models;
 public sealed class SpikingNetwork : IDisposable
 {
     private readonly GrowingBuffer<float> _encoded;
-    private DeviceBuffer<float>? _gradLogits;
 
     public Backend Backend { get; }
     public NetworkSpec Spec { get; }
@@ -74,6 +73,5 @@ public sealed class SpikingNetwork : IDisposable
     {
         foreach (var l in Layers) l.Dispose();
         _encoded.Dispose();
-        _gradLogits?.Dispose();
     }
 }
