@@ -86,13 +86,16 @@ def main():
     p.add_argument("--steps", type=int, default=None, help="T (default 16 for mlp, 8 for conv)")
     p.add_argument("--batches", type=int, default=20, help="timed batches")
     p.add_argument("--warmup", type=int, default=3)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=2, help="PyTorch intra-op threads")
+    p.add_argument("--torch-threads", type=int, default=None,
+                   help="override the intra-op threads only (GEMMs use OpenBLAS's own pool, OPENBLAS_NUM_THREADS); "
+                        "on the 2-core CPU here --torch-threads 1 with OPENBLAS_NUM_THREADS=2 was PyTorch's fastest W1 setting")
     p.add_argument("--device", default="cpu")
     p.add_argument("--data", default=os.environ.get("SPIKEFIT_DATA", "/usr/share/datasets/fashion-mnist"))
     args = p.parse_args()
 
     torch.manual_seed(1)
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.torch_threads or args.threads)
     dev = torch.device(args.device)
     steps = args.steps or (16 if args.net == "mlp" else 8)
     model = (Mlp(steps) if args.net == "mlp" else Conv(steps)).to(dev)
@@ -128,7 +131,8 @@ def main():
     peak = torch.cuda.max_memory_allocated() if dev.type == "cuda" else None
     print(json.dumps({
         "framework": "pytorch", "version": torch.__version__, "net": args.net, "T": steps, "batch": args.batch,
-        "threads": torch.get_num_threads(), "device": str(dev), "data": source, "batches": args.batches,
+        "threads": torch.get_num_threads(), "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "device": str(dev), "data": source, "batches": args.batches,
         "median_batch_seconds": median, "samples_per_second": args.batch / median,
         "peak_memory_bytes": peak,
     }))
