@@ -16,6 +16,12 @@ public interface ILayer : IDisposable
     Activation? Backward(Activation gradOutput, bool needInputGradient);
 }
 
+/// <summary>A layer that must act after every optimiser step (e.g. re-project its codebook to the b-bit grid).</summary>
+public interface IPostUpdateLayer : ILayer
+{
+    void AfterUpdate();
+}
+
 /// <summary>A layer of spiking neurons, for firing-rate and FSC reports.</summary>
 public interface ISpikingLayer : ILayer
 {

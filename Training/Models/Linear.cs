@@ -19,13 +19,18 @@ public sealed class Linear : ILayer
     public IReadOnlyList<Parameter> Parameters { get; }
 
     public Linear(Backend backend, string name, int inputs, int outputs, Random rng)
+        : this(backend, name, inputs, outputs, Parameter.UniformFanIn(rng, outputs * inputs, inputs), Parameter.UniformFanIn(rng, outputs, inputs))
+    {
+    }
+
+    public Linear(Backend backend, string name, int inputs, int outputs, float[] weights, float[] bias)
     {
         _backend = backend;
         Name = name;
         Inputs = inputs;
         Outputs = outputs;
-        Weight = new Parameter(backend, name + ".weight", new[] { outputs, inputs }, Parameter.UniformFanIn(rng, outputs * inputs, inputs), decay: true);
-        Bias = new Parameter(backend, name + ".bias", new[] { outputs }, Parameter.UniformFanIn(rng, outputs, inputs), decay: false);
+        Weight = new Parameter(backend, name + ".weight", new[] { outputs, inputs }, weights, decay: true);
+        Bias = new Parameter(backend, name + ".bias", new[] { outputs }, bias, decay: false);
         Parameters = new[] { Weight, Bias };
         _output = new GrowingBuffer<float>(backend);
         _gradInput = new GrowingBuffer<float>(backend);

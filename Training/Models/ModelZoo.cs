@@ -5,7 +5,9 @@ namespace SpikeFit.Training.Models;
 /// <summary>Builds the networks of SPEC §3 from a <see cref="NetworkSpec"/>, weights drawn from the seed.</summary>
 public static class ModelZoo
 {
-    public static SpikingNetwork Build(Backend backend, NetworkSpec spec, int seed)
+    /// <param name="warmStart">Parameter values to start from (e.g. a full-precision run's
+    /// <see cref="SpikingNetwork.Snapshot"/>); missing names are drawn from the seed.</param>
+    public static SpikingNetwork Build(Backend backend, NetworkSpec spec, int seed, IReadOnlyDictionary<string, float[]>? warmStart = null)
     {
         spec.Validate();
         var rng = new Random(seed);
@@ -18,11 +20,11 @@ public static class ModelZoo
                 int inputs = spec.InputHeight * spec.InputWidth * spec.InputChannels;
                 for (int i = 0; i < spec.Hidden.Length; i++)
                 {
-                    layers.Add(new Linear(backend, $"fc{i + 1}", inputs, spec.Hidden[i], rng));
+                    layers.Add(Dense(backend, spec, $"fc{i + 1}", inputs, spec.Hidden[i], rng, warmStart));
                     layers.Add(new LifLayer(backend, $"lif{i + 1}", FeatureShape.Flat(spec.Hidden[i]), lif));
                     inputs = spec.Hidden[i];
                 }
-                layers.Add(new Linear(backend, $"fc{spec.Hidden.Length + 1}", inputs, spec.Classes, rng));
+                layers.Add(Dense(backend, spec, $"fc{spec.Hidden.Length + 1}", inputs, spec.Classes, rng, warmStart));
                 break;
             }
             case "conv":
@@ -38,7 +40,7 @@ public static class ModelZoo
                     layers.Add(pool);
                     shape = pool.OutputShape;
                 }
-                layers.Add(new Linear(backend, "fc", shape.Size, spec.Classes, rng));
+                layers.Add(Dense(backend, spec, "fc", shape.Size, spec.Classes, rng, warmStart));
                 break;
             }
             default:
@@ -48,6 +50,30 @@ public static class ModelZoo
         layers.Add(spec.Readout == Readout.Membrane
             ? new IntegratorLayer(backend, "readout", outShape, spec.Beta)
             : new LifLayer(backend, "lif.out", outShape, lif));
-        return new SpikingNetwork(backend, spec, layers);
+        var network = new SpikingNetwork(backend, spec, layers);
+        if (warmStart is not null)
+            foreach (var p in network.Parameters)
+                if (spec.Codebook is null && warmStart.TryGetValue(p.Name, out var values) && values.Length == p.Length)
+                    p.Value.CopyFrom(values);
+        return network;
+    }
+
+    /// <summary>A full-precision <see cref="Linear"/>, or a <see cref="CodebookLinear"/> when the spec asks for CAT.</summary>
+    private static ILayer Dense(Backend backend, NetworkSpec spec, string name, int inputs, int outputs, Random rng,
+        IReadOnlyDictionary<string, float[]>? warmStart)
+    {
+        // Draw from the seed either way so the random stream (and later layers) do not depend on the warm start.
+        var w = Parameter.UniformFanIn(rng, outputs * inputs, inputs);
+        var b = Parameter.UniformFanIn(rng, outputs, inputs);
+        if (spec.Codebook is not { } cb)
+        {
+            var linear = new Linear(backend, name, inputs, outputs, w, b);
+            return linear;
+        }
+        if (warmStart is not null && warmStart.TryGetValue(name + ".weight", out var ws) && ws.Length == w.Length) w = ws;
+        if (warmStart is not null && warmStart.TryGetValue(name + ".bias", out var bs) && bs.Length == b.Length) b = bs;
+        int groups = cb.PerNeuron ? outputs : 1;
+        return new CodebookLinear(backend, name, inputs, outputs, w, b, CodebookLinear.LinearInit(w, groups, cb.M),
+            cb.M, cb.Bits, cb.PerNeuron, cb.LearningRateScale);
     }
 }

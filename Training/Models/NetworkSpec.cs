@@ -4,6 +4,13 @@ namespace SpikeFit.Training.Models;
 
 public enum InputEncoding { Direct, Poisson }
 
+/// <summary>
+/// Clusterization-aware training (SPEC §4): every dense layer keeps an M-value codebook on a b-bit
+/// grid, per layer or per output neuron, learnt with the weights at <see cref="LearningRateScale"/>
+/// times the weights' learning rate.
+/// </summary>
+public sealed record CodebookSpec(int M = 4, int Bits = 4, bool PerNeuron = false, float LearningRateScale = 0.1f);
+
 /// <summary>Spike counts of a spiking output layer, or the mean membrane of a non-spiking one.</summary>
 public enum Readout { SpikeCount, Membrane }
 
@@ -29,6 +36,8 @@ public sealed record NetworkSpec
     public bool DetachReset { get; init; }
     public InputEncoding Encoding { get; init; } = InputEncoding.Direct;
     public Readout Readout { get; init; } = Readout.Membrane;
+    /// <summary>Null: full precision. Set: dense layers train with learnable codebooks (CAT).</summary>
+    public CodebookSpec? Codebook { get; init; }
 
     public static NetworkSpec Mlp(int t = 16, int hidden = 512) => new() { Net = "mlp", T = t, Hidden = new[] { hidden } };
     public static NetworkSpec Conv(int t = 8) => new() { Net = "conv", T = t, Hidden = new[] { 16, 32 } };

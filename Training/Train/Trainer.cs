@@ -141,9 +141,10 @@ public sealed class Trainer : IDisposable
             _net.Backward(output with { Data = _gradOut });
             foreach (var p in _net.Parameters)
             {
-                var config = new AdamConfig(lr, WeightDecay: p.Decay ? _options.WeightDecay : 0f);
+                var config = new AdamConfig(lr * p.LearningRateScale, WeightDecay: p.Decay ? _options.WeightDecay : 0f);
                 _backend.Optim.Adam(config, adamStep, p.Length, p.Value, p.Grad, p.M, p.V);
             }
+            foreach (var layer in _net.Layers.OfType<IPostUpdateLayer>()) layer.AfterUpdate();
         }
         catch (Exception e) when (IsOutOfMemory(e))
         {
