@@ -36,10 +36,16 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out" };
         var maxBatches = new Option<int?>("--max-batches") { Description = "Stop each epoch after this many batches (quick runs)" };
         var maxTest = new Option<int?>("--max-test") { Description = "Evaluate on at most this many test samples" };
+        var codebookM = new Option<int?>("--codebook-m") { Description = "Train with learnable M-value codebooks (SpikeFit CAT), e.g. 4" };
+        var codebookBits = new Option<int>("--codebook-bits") { Description = "Codebook grid precision in bits (2, 3, 4, 8, 16)", DefaultValueFactory = _ => 4 };
+        var codebookPerNeuron = new Option<bool>("--codebook-per-neuron") { Description = "One codebook per output neuron instead of per layer" };
+        var codebookLr = new Option<float>("--codebook-lr-scale") { Description = "Codebook learning rate as a fraction of --lr", DefaultValueFactory = _ => 0.1f };
+        var warmStart = new Option<string?>("--warm-start") { Description = "Start from this full-precision checkpoint (checkpoint.sfck of an earlier train run)" };
         var json = CommonOptions.Json();
         var cmd = new Command("train", "Train a full-precision SNN (BPTT with surrogate gradients) with checkpoints after every epoch");
         foreach (var o in new Option[] { dataset, data, net, t, hidden, batch, epochs, lr, wd, schedule, seed, surrogate, reset, detach,
-                     readout, encoding, device, output, resume, maxBatches, maxTest, json })
+                     readout, encoding, device, output, resume, maxBatches, maxTest, codebookM, codebookBits, codebookPerNeuron,
+                     codebookLr, warmStart, json })
             cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
@@ -54,6 +60,9 @@ public static class TrainCommand
                 DetachReset = parse.GetValue(detach),
                 Readout = parse.GetValue(readout),
                 Encoding = parse.GetValue(encoding),
+                Codebook = parse.GetValue(codebookM) is int m
+                    ? new CodebookSpec(m, parse.GetValue(codebookBits), parse.GetValue(codebookPerNeuron), parse.GetValue(codebookLr))
+                    : null,
             };
             var options = new TrainOptions
             {
@@ -64,13 +73,13 @@ public static class TrainCommand
             string datasetName = parse.GetValue(dataset)!;
             string outDir = parse.GetValue(output) ?? Path.Combine("results", "train", $"{netName}-{datasetName}-seed{options.Seed}");
             return Run(spec, options, datasetName, parse.GetValue(data), parse.GetValue(device)!, outDir, parse.GetValue(resume),
-                parse.GetValue(json), Environment.GetCommandLineArgs());
+                parse.GetValue(warmStart), parse.GetValue(json), Environment.GetCommandLineArgs());
         });
         return cmd;
     }
 
     private static int Run(NetworkSpec spec, TrainOptions options, string datasetName, string? dataDir, string device,
-        string outDir, bool resume, FileInfo? json, string[] argv)
+        string outDir, bool resume, string? warmStart, FileInfo? json, string[] argv)
     {
         spec.Validate();
         options.Validate();
@@ -79,7 +88,8 @@ public static class TrainCommand
         var selection = CommonOptions.OpenBackend(device);
         using var backend = selection.Backend;
         spec = spec with { InputHeight = dataset.Shape.Height, InputWidth = dataset.Shape.Width, InputChannels = dataset.Shape.Channels, Classes = dataset.Classes };
-        using var network = ModelZoo.Build(backend, spec, options.Seed);
+        var warm = warmStart is null ? null : LoadWarmStart(backend, warmStart);
+        using var network = ModelZoo.Build(backend, spec, options.Seed, warm);
         AnsiConsole.MarkupLine($"[bold]network:[/] {Markup.Escape(spec.ToString())}, {network.ParameterCount:N0} parameters");
         AnsiConsole.MarkupLine($"[bold]training:[/] {options.Epochs} epochs, batch {options.BatchSize}, Adam lr {options.LearningRate} ({options.Schedule}), seed {options.Seed}");
         Directory.CreateDirectory(outDir);
@@ -148,6 +158,17 @@ public static class TrainCommand
         }
         AnsiConsole.MarkupLine($"[green]done:[/] test accuracy {result.TestAccuracy:P2} after {result.EpochsCompleted} epochs, {result.Seconds:F0} s on {Markup.Escape(backend.ToString())}");
         return 0;
+    }
+
+    /// <summary>The parameter values of a checkpoint, read through a network of the checkpoint's own spec.</summary>
+    private static Dictionary<string, float[]> LoadWarmStart(SpikeFit.Kernels.Core.Backend backend, string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"--warm-start: {path} does not exist.");
+        var header = Checkpoint.ReadHeader(path);
+        using var source = ModelZoo.Build(backend, header.Spec, header.Options.Seed);
+        Checkpoint.Load(path, source);
+        AnsiConsole.MarkupLine($"[bold]warm start:[/] {Markup.Escape(path)} ({header.EpochsCompleted} epochs of {Markup.Escape(header.Spec.ToString())})");
+        return source.Snapshot();
     }
 
     internal static Dataset LoadDataset(string name, string? dataDir)

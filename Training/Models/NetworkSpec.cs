@@ -56,5 +56,6 @@ public sealed record NetworkSpec
     public override string ToString() =>
         $"{Net} {InputHeight}x{InputWidth}x{InputChannels}-{string.Join("-", Hidden)}-{Classes} T={T} β={Beta} θ={Theta} " +
         $"{Reset.ToString().ToLowerInvariant()} reset, {Surrogate} surrogate, {Encoding.ToString().ToLowerInvariant()} input, " +
-        $"{(Readout == Readout.Membrane ? "membrane" : "spike-count")} readout";
+        $"{(Readout == Readout.Membrane ? "membrane" : "spike-count")} readout" +
+        (Codebook is { } c ? $", CAT M={c.M} b={c.Bits} {(c.PerNeuron ? "per neuron" : "per layer")}" : "");
 }
