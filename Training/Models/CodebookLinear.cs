@@ -61,21 +61,6 @@ public sealed class CodebookLinear : IPostUpdateLayer
         AfterUpdate();
     }
 
-    /// <summary>Linear initialisation of a codebook over [min, max] of the weights (per group).</summary>
-    public static float[] LinearInit(float[] weights, int groups, int m)
-    {
-        int len = weights.Length / groups;
-        var c = new float[groups * m];
-        for (int g = 0; g < groups; g++)
-        {
-            var w = weights.AsSpan(g * len, len);
-            float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
-            foreach (var v in w) { lo = MathF.Min(lo, v); hi = MathF.Max(hi, v); }
-            for (int k = 0; k < m; k++) c[g * m + k] = lo + (hi - lo) * k / (m - 1);
-        }
-        return c;
-    }
-
     /// <summary>The projected (b-bit) codebook, the shared scale Δ and the current assignments, on the host.</summary>
     public (float[] Codebook, float Scale, int[] Assignments) Deployed()
     {

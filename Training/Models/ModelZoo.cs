@@ -1,4 +1,5 @@
 using SpikeFit.Kernels.Core;
+using SpikeFit.Training.Compression;
 
 namespace SpikeFit.Training.Models;
 
@@ -72,8 +73,20 @@ public static class ModelZoo
         }
         if (warmStart is not null && warmStart.TryGetValue(name + ".weight", out var ws) && ws.Length == w.Length) w = ws;
         if (warmStart is not null && warmStart.TryGetValue(name + ".bias", out var bs) && bs.Length == b.Length) b = bs;
-        int groups = cb.PerNeuron ? outputs : 1;
-        return new CodebookLinear(backend, name, inputs, outputs, w, b, CodebookLinear.LinearInit(w, groups, cb.M),
+        return new CodebookLinear(backend, name, inputs, outputs, w, b, InitialCodebook(w, outputs, inputs, cb),
             cb.M, cb.Bits, cb.PerNeuron, cb.LearningRateScale);
+    }
+
+    /// <summary>
+    /// The codebook CAT starts from (SPEC §4): k-means (k-means++ seeded by <see cref="CodebookSpec.InitSeed"/>) on the
+    /// warm-start weights, per layer or per output neuron, or linear over [min, max]. Linear spreads the
+    /// M values over the outliers, so most small weights snap to a much larger value; k-means is the default.
+    /// </summary>
+    private static float[] InitialCodebook(float[] w, int outputs, int inputs, CodebookSpec cb)
+    {
+        var init = cb.Init == CodebookInit.Linear ? KMeansInit.Linear : KMeansInit.PlusPlus;
+        if (!cb.PerNeuron) return KMeans1D.Fit(w, cb.M, init, cb.InitSeed).Centroids;
+        var rows = KMeans1D.FitPerRow(w, outputs, inputs, cb.M, init, cb.InitSeed);
+        return rows.SelectMany(r => r.Centroids).ToArray();
     }
 }

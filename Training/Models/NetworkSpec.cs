@@ -9,7 +9,11 @@ public enum InputEncoding { Direct, Poisson }
 /// grid, per layer or per output neuron, learnt with the weights at <see cref="LearningRateScale"/>
 /// times the weights' learning rate.
 /// </summary>
-public sealed record CodebookSpec(int M = 4, int Bits = 4, bool PerNeuron = false, float LearningRateScale = 0.1f);
+public sealed record CodebookSpec(int M = 4, int Bits = 4, bool PerNeuron = false, float LearningRateScale = 0.1f,
+    CodebookInit Init = CodebookInit.KMeans, int InitSeed = 0);
+
+/// <summary>How a CAT codebook is initialised from the warm-start weights.</summary>
+public enum CodebookInit { KMeans, Linear }
 
 /// <summary>Spike counts of a spiking output layer, or the mean membrane of a non-spiking one.</summary>
 public enum Readout { SpikeCount, Membrane }
