@@ -4,7 +4,7 @@ namespace SpikeFit.Training.Energy;
 
 /// <summary>Energy of one layer for one inference (all pJ).</summary>
 /// <param name="Layer">Layer name.</param>
-/// <param name="Macs">Multiply-accumulates (layer with analog input): T × non-zero synapses.</param>
+/// <param name="Macs">Multiply-accumulates (layer with analog input): non-zero synapses, once per inference.</param>
 /// <param name="Sops">Synaptic operations (spiking layer): spikes into the layer × fan-out.</param>
 /// <param name="ComputePj">Macs × E_MAC + Sops × E_AC.</param>
 /// <param name="WeightReadPj">(Macs + Sops) × bits per synapse × E_bit.</param>
@@ -34,7 +34,8 @@ public sealed record EnergyReport(IReadOnlyList<LayerEnergy> Layers, double Tota
 /// <summary>
 /// Energy per inference (SPEC §6). For layer l with T steps:
 /// <list type="bullet">
-/// <item>analog input (direct encoding, recomputed every step): MACs = T × non-zero synapses; compute = MACs × E_MAC;</item>
+/// <item>analog input (direct encoding): the image is the same current at every step, so W·x is computed once
+/// (SPEC §3): MACs = non-zero synapses; compute = MACs × E_MAC;</item>
 /// <item>spiking input: spikes in = rate × inputs × T; SOPs = spikes in × fan-out = rate × T × non-zero synapses; compute = SOPs × E_AC;</item>
 /// <item>weight reads: (MACs + SOPs) × bits per synapse × E_bit, E_bit = SRAM 64-bit read / 64 (codebook indices
 /// are read; the codebook itself is assumed to sit in registers);</item>
@@ -50,7 +51,7 @@ public static class EnergyModel
         var layers = new List<LayerEnergy>();
         foreach (var l in model.Layers)
         {
-            double macs = l.AnalogInput ? (double)t * l.NonZeroSynapses : 0;
+            double macs = l.AnalogInput ? l.NonZeroSynapses : 0;
             double sops = l.AnalogInput ? 0 : l.InputRate * l.Inputs * t * l.FanOut;
             layers.Add(new LayerEnergy(l.Name, macs, sops,
                 macs * k.MacPj + sops * k.AccumulatePj,

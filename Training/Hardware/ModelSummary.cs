@@ -90,7 +90,9 @@ public sealed record LayerSummary(
 /// <param name="TimeSteps">T, simulation steps per inference.</param>
 /// <param name="Layers">Layers in forward order.</param>
 /// <param name="Accuracy">Test accuracy in [0, 1] if known.</param>
-public sealed record ModelSummary(string Name, int TimeSteps, IReadOnlyList<LayerSummary> Layers, double? Accuracy = null)
+/// <param name="Description">Free text: where the figures come from.</param>
+public sealed record ModelSummary(string Name, int TimeSteps, IReadOnlyList<LayerSummary> Layers, double? Accuracy = null,
+    string? Description = null)
 {
     public long Neurons => Layers.Sum(l => (long)l.Neurons);
     public long NonZeroSynapses => Layers.Sum(l => l.NonZeroSynapses);
