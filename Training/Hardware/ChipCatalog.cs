@@ -72,7 +72,8 @@ public static class ChipCatalog
 
     private static void CheckField(string source, string chip, string field, JsonNode? value)
     {
-        string where = $"{source}: chip '{chip}', field '{field}'";
+        string At(string sub = "") => $"{source}: chip '{chip}', field '{field}{sub}'";
+        string where = At();
         if (TextFields.Contains(field))
         {
             if (value is not JsonValue v || !v.TryGetValue<string>(out _)) throw new InvalidOperationException($"{where} must be a string");
@@ -86,15 +87,15 @@ public static class ChipCatalog
         if (value is not JsonObject o) throw new InvalidOperationException($"{where} must be an object {{\"value\": number, \"source\": \"...\"}}");
         foreach (var (k, _) in o)
             if (k is not ("value" or "source" or "uncertain" or "note"))
-                throw new InvalidOperationException($"{where}.{k} is not a known figure field (value, source, uncertain, note)");
+                throw new InvalidOperationException($"{At("." + k)} is not a known figure field (value, source, uncertain, note)");
         if (o["value"] is not null && (o["value"] is not JsonValue nv || !nv.TryGetValue<double>(out var d) || !double.IsFinite(d) || d < 0))
-            throw new InvalidOperationException($"{where}.value must be a non-negative number or null");
+            throw new InvalidOperationException($"{At(".value")} must be a non-negative number or null");
         if (o["source"] is not JsonValue sv || !sv.TryGetValue<string>(out var s) || string.IsNullOrWhiteSpace(s))
-            throw new InvalidOperationException($"{where}.source is missing: every figure needs its source (paper or vendor document)");
+            throw new InvalidOperationException($"{At(".source")} is missing: every figure needs its source (paper or vendor document)");
         if (o["uncertain"] is not null && (o["uncertain"] is not JsonValue uv || !uv.TryGetValue<bool>(out _)))
-            throw new InvalidOperationException($"{where}.uncertain must be true or false");
+            throw new InvalidOperationException($"{At(".uncertain")} must be true or false");
         if (o["note"] is not null && (o["note"] is not JsonValue tv || !tv.TryGetValue<string>(out _)))
-            throw new InvalidOperationException($"{where}.note must be a string");
+            throw new InvalidOperationException($"{At(".note")} must be a string");
     }
 
     private static ChipProfile Build(JsonObject c, string from)
