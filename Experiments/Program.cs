@@ -8,6 +8,7 @@ root.Subcommands.Add(CheckKernelsCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(ReproduceCommand.Create());
+root.Subcommands.Add(FitCommand.Create());
 
 // Piped output (CI logs, `| tee`) has no terminal width; keep tables readable there.
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using SpikeFit.Experiments.Cli;
+using SpikeFit.Training.Energy;
+using SpikeFit.Training.Hardware;
+using Spectre.Console;
+
+namespace SpikeFit.Experiments.Commands;
+
+/// <summary>
+/// <c>spikefit fit MODEL.json</c>: does a model description fit each neuromorphic chip (cores, chips,
+/// every violated constraint), and what does one inference cost in energy.
+/// </summary>
+public static class FitCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<FileInfo>("MODEL") { Description = "Model description (ModelSummary JSON), e.g. Experiments/examples/mlp-784-512-10.json" };
+        var chips = new Option<FileInfo[]>("--chips") { Description = "Extra chip profiles (same layout as Training/Hardware/chips.json); a chip of the same name replaces the given fields", AllowMultipleArgumentsPerToken = true };
+        var energy = new Option<FileInfo?>("--energy") { Description = "Energy constants overriding Training/Energy/energy.json (entries given replace the built-in ones)" };
+        var json = CommonOptions.Json();
+        var cmd = new Command("fit", "Check which neuromorphic chips a model fits (cores, chips, violated constraints) and estimate its energy per inference");
+        cmd.Arguments.Add(model);
+        cmd.Options.Add(chips);
+        cmd.Options.Add(energy);
+        cmd.Options.Add(json);
+        cmd.SetAction(parse =>
+        {
+            var file = parse.GetValue(model)!;
+            var summary = ModelSummary.Load(file.FullName);
+            var profiles = ChipCatalog.Load((parse.GetValue(chips) ?? []).Select(f => f.FullName).ToArray());
+            var constants = EnergyConstants.Load(parse.GetValue(energy)?.FullName);
+
+            AnsiConsole.MarkupLine($"[bold]model:[/] {Markup.Escape(summary.Name)} — T = {summary.TimeSteps}, {summary.Neurons:N0} neurons, " +
+                                   $"{summary.NonZeroSynapses:N0} non-zero synapses, {summary.SizeBits / 8.0 / 1024:F1} KiB");
+            var layers = new Table().Border(TableBorder.Rounded)
+                .AddColumns("layer", "kind", "fan-in", "neurons", "non-zero syn.", "weight bits", "bits/syn.", "distinct (layer / per neuron)", "scope", "input");
+            foreach (var l in summary.Layers)
+                layers.AddRow(Markup.Escape(l.Name), l.Kind.ToString().ToLowerInvariant(), l.FanIn.ToString("N0"), l.Neurons.ToString("N0"),
+                    l.NonZeroSynapses.ToString("N0"), l.WeightBits.ToString(), l.BitsPerSynapse.ToString(),
+                    $"{l.DistinctValues} / {l.MaxDistinctPerNeuron}", l.Scope.ToString().ToLowerInvariant(),
+                    l.AnalogInput ? "analog" : $"spikes, rate {l.InputRate:G3}");
+            AnsiConsole.Write(layers);
+
+            var results = FitChecker.Check(summary, profiles);
+            var fit = new Table().Border(TableBorder.Rounded).AddColumns("chip", "fits", "cores", "chips", "violations / notes");
+            foreach (var r in results)
+            {
+                var lines = r.Violations.Select(v => $"[red]•[/] {Markup.Escape(v)}")
+                    .Concat(r.Notes.Select(n => $"[grey]note: {Markup.Escape(n)}[/]")).ToList();
+                fit.AddRow(Markup.Escape(r.Chip), r.Fits ? "[green]yes[/]" : "[red]no[/]",
+                    r.ChipsNeeded > 0 ? r.CoresNeeded.ToString("N0") : "-", r.ChipsNeeded > 0 ? r.ChipsNeeded.ToString("N0") : "-",
+                    lines.Count == 0 ? "-" : string.Join("\n", lines));
+            }
+            AnsiConsole.Write(fit);
+            var uncertain = profiles.SelectMany(p => p.Figures().Where(f => f.Figure.Uncertain).Select(f => $"{p.Name}.{f.Field}")).ToList();
+            if (uncertain.Count > 0)
+                AnsiConsole.MarkupLine($"[grey]uncertain figures: {Markup.Escape(string.Join(", ", uncertain))}[/]");
+
+            var report = EnergyModel.Estimate(summary, constants);
+            AnsiConsole.MarkupLine($"[bold]energy per inference[/] (E_MAC {constants.MacPj:G4} pJ, E_AC {constants.AccumulatePj:G4} pJ, " +
+                                   $"E_bit {constants.BitPj:G4} pJ from {constants.WeightSram} SRAM, neuron update {constants.NeuronUpdatePj:G4} pJ)");
+            var energyTable = new Table().Border(TableBorder.Rounded).AddColumns("layer", "MACs", "SOPs", "compute pJ", "weight reads pJ", "neurons pJ", "total pJ");
+            foreach (var l in report.Layers)
+                energyTable.AddRow(Markup.Escape(l.Layer), l.Macs.ToString("N0"), l.Sops.ToString("N0"), l.ComputePj.ToString("N0"),
+                    l.WeightReadPj.ToString("N0"), l.NeuronPj.ToString("N0"), l.TotalPj.ToString("N0"));
+            energyTable.AddRow("[bold]total[/]", report.TotalMacs.ToString("N0"), report.TotalSops.ToString("N0"), "", "", "",
+                $"[bold]{report.TotalPj:N0} ({report.TotalUj:G4} µJ)[/]");
+            AnsiConsole.Write(energyTable);
+            foreach (var c in report.Chips)
+                AnsiConsole.MarkupLine($"  {Markup.Escape(c.Chip)}: {report.TotalSops:N0} SOPs × {c.PjPerSop:G4} pJ = {c.SopPj:N0} pJ" +
+                                       (c.HostMacPj > 0 ? $" + analog-input MACs {c.HostMacPj:N0} pJ" : "") +
+                                       $" = {c.TotalPj:N0} pJ ({c.TotalUj:G4} µJ) [grey]({Markup.Escape(c.Source)})[/]");
+
+            CommonOptions.WriteJson(parse.GetValue(json), new
+            {
+                provenance = CommonOptions.Provenance("spikefit fit " + file.Name),
+                model = summary,
+                chips = profiles,
+                fit = results,
+                energy = new
+                {
+                    layers = report.Layers.Select(l => new { l.Layer, l.Macs, l.Sops, l.ComputePj, l.WeightReadPj, l.NeuronPj, l.TotalPj }),
+                    report.TotalMacs,
+                    report.TotalSops,
+                    report.TotalPj,
+                    report.TotalUj,
+                    chips = report.Chips.Select(c => new { c.Chip, c.PjPerSop, c.Source, c.SopPj, c.HostMacPj, c.TotalPj, c.TotalUj }),
+                    constants,
+                },
+            });
+            return 0;
+        });
+        return cmd;
+    }
+}
