@@ -43,11 +43,13 @@ public sealed class KMeans1DTests
     }
 
     [Fact]
-    public void Best_of_restarts_reaches_the_brute_force_optimum_and_every_run_is_above_it()
+    public void Lloyd_never_beats_the_brute_force_optimum_and_best_of_restarts_reaches_it()
     {
         int master = Random.Shared.Next();
         var rng = new Random(master);
-        for (int trial = 0; trial < 200; trial++)
+        const int trials = 200;
+        int misses = 0;
+        for (int trial = 0; trial < trials; trial++)
         {
             int n = rng.Next(2, 11), k = rng.Next(1, Math.Min(n, 5) + 1);
             var v = RandomValues(rng, n);
@@ -61,12 +63,15 @@ public sealed class KMeans1DTests
                 Assert.True(single.Inertia >= opt - tol, $"master={master} trial={trial}: Lloyd {single.Inertia} below optimum {opt}");
                 Assert.Equal(k, single.Centroids.Length);
             }
-            // Lloyd can stop at a worse fixed point: on [-2.89, -2.77, -0.82, -0.20, 1.07, 1.28, 2.86] with k = 2
-            // only 17.5% of k-means++ seeds reach the optimum. 64 restarts miss it there with probability 5e-6.
+            // Lloyd can stop at a worse fixed point, sometimes with a tiny basin: on
+            // [-2.93, -0.73, 0.12, 1.10, 1.145, 1.151, 1.28, 3.50], k = 2, only 0.6% of k-means++ seeds reach the
+            // optimum. Measured over 10^5 such sets, 64 restarts missed the optimum in 13, so allow 2 misses in 200
+            // (P(3 or more) ~ 3e-6); a wrong Lloyd step or inertia misses far more often.
             var best = KMeans1D.FitBest(v, k, 64, seed);
-            Assert.True(Math.Abs(best.Inertia - opt) <= tol,
-                $"master={master} trial={trial} n={n} k={k}: best of 64 = {best.Inertia}, optimum = {opt}");
+            Assert.True(best.Inertia >= opt - tol);
+            if (Math.Abs(best.Inertia - opt) > tol) misses++;
         }
+        Assert.True(misses <= 2, $"master={master}: best of 64 restarts missed the optimum in {misses} of {trials} sets");
     }
 
     [Fact]
