@@ -310,19 +310,20 @@ public static class KMeans1D
     static void FillEmpty(double[] x, double[] cent, int[] ends)
     {
         int k = cent.Length;
-        var taken = new bool[x.Length];
+        var chosen = new List<double>();
         for (int j = 0, start = 0; j < k; start = ends[j], j++)
         {
             if (ends[j] > start) continue;
             int far = -1;
-            double farD = -1;
+            double farD = 0; // a value already on its centroid is no new centroid
             for (int c = 0, s = 0; c < k; s = ends[c], c++)
                 for (int i = s; i < ends[c]; i++)
                 {
                     double d = Math.Abs(x[i] - cent[c]);
-                    if (d > farD && !taken[i]) { farD = d; far = i; }
+                    if (d > farD && !chosen.Contains(x[i])) { farD = d; far = i; } // two empty cells never share a value
                 }
-            taken[far] = true;
+            if (far < 0) continue; // unreachable with ≥ k distinct values; the iteration cap ends the loop
+            chosen.Add(x[far]);
             cent[j] = x[far];
         }
     }
