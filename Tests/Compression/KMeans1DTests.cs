@@ -173,6 +173,18 @@ public sealed class KMeans1DTests
     }
 
     [Fact]
+    public void Two_empty_clusters_at_once_are_both_refilled()
+    {
+        // Linear init: 0, 3.4, 6.8, 10.2; both middle cells are empty.
+        float[] v = [0f, 0.1f, 0.2f, 10f, 10.1f, 10.2f];
+        var r = KMeans1D.Fit(v, 4, KMeansInit.Linear);
+        Assert.True(r.Converged);
+        Assert.Equal(4, r.Centroids.Length);
+        Assert.Equal(4, r.Assignments.Distinct().Count());
+        Assert.Equal(KMeans1D.FitOptimal(v, 4).Inertia, r.Inertia, 6); // 2 × 0.005
+    }
+
+    [Fact]
     public void Fewer_distinct_values_than_k_returns_the_values()
     {
         float[] v = [2f, 1f, 1f, 2f, 1f];
