@@ -68,6 +68,13 @@ public static class Quantizers
         return QuantizedWeights.Of(fit.Snapped(), fit.Centroids, float.NaN);
     }
 
+    /// <summary>PTQ k-means with the globally optimal 1-D clustering (<see cref="KMeans1D.FitOptimal"/>) instead of Lloyd.</summary>
+    public static QuantizedWeights KMeansOptimal(ReadOnlySpan<float> w, int m)
+    {
+        var fit = KMeans1D.FitOptimal(w, m);
+        return QuantizedWeights.Of(fit.Snapped(), fit.Centroids, float.NaN);
+    }
+
     /// <summary>
     /// Uniform PTQ then k-means (baseline 3): <see cref="UniformSymmetric"/> at b bits, then k-means of the
     /// quantized values to M, snapped. The codebook is the M centroids (means of grid values, so in general off

@@ -85,8 +85,17 @@ public static class ModelZoo
     private static float[] InitialCodebook(float[] w, int outputs, int inputs, CodebookSpec cb)
     {
         var init = cb.Init == CodebookInit.Linear ? KMeansInit.Linear : KMeansInit.PlusPlus;
-        if (!cb.PerNeuron) return KMeans1D.Fit(w, cb.M, init, cb.InitSeed).Centroids;
+        if (!cb.PerNeuron) return Pad(KMeans1D.Fit(w, cb.M, init, cb.InitSeed).Centroids, cb.M);
         var rows = KMeans1D.FitPerRow(w, outputs, inputs, cb.M, init, cb.InitSeed);
-        return rows.SelectMany(r => r.Centroids).ToArray();
+        return rows.SelectMany(r => Pad(r.Centroids, cb.M)).ToArray();
+    }
+
+    /// <summary>k-means returns fewer than M centroids when a group has fewer distinct weights; repeat the last.</summary>
+    private static float[] Pad(float[] centroids, int m)
+    {
+        if (centroids.Length >= m) return centroids;
+        var padded = new float[m];
+        for (int i = 0; i < m; i++) padded[i] = centroids[Math.Min(i, centroids.Length - 1)];
+        return padded;
     }
 }
