@@ -17,11 +17,7 @@ public sealed unsafe class HopfieldCpu : IHopfieldKernels
 
     public void ScaleRows(int rows, int cols, DeviceBuffer<float> x, DeviceBuffer<float> scale, DeviceBuffer<float> y)
     {
-        if (rows <= 0 || cols <= 0) throw new ArgumentException("ScaleRows sizes must be positive.");
-        long len = (long)rows * cols;
-        _backend.Check(x, len, nameof(x));
-        _backend.Check(scale, rows, nameof(scale));
-        _backend.Check(y, len, nameof(y));
+        HopfieldArguments.ScaleRows(_backend, rows, cols, x, scale, y);
         var X = x.Host; var S = scale.Host; var Y = y.Host;
         _backend.ParallelFor(rows, r =>
         {
@@ -36,8 +32,7 @@ public sealed unsafe class HopfieldCpu : IHopfieldKernels
 
     public void ZeroDiagonal(int n, DeviceBuffer<float> matrix)
     {
-        if (n <= 0) throw new ArgumentException("n must be positive.");
-        _backend.Check(matrix, (long)n * n, nameof(matrix));
+        HopfieldArguments.ZeroDiagonal(_backend, n, matrix);
         var m = matrix.Host;
         for (long i = 0; i < n; i++) m[i * n + i] = 0f;
     }
@@ -45,11 +40,7 @@ public sealed unsafe class HopfieldCpu : IHopfieldKernels
     public void AsyncRetrieve(HopfieldArgs args, DeviceBuffer<float> couplings, DeviceBuffer<float> state,
         DeviceBuffer<float> fields, DeviceBuffer<int> sweeps)
     {
-        HopfieldKernels.Validate(args);
-        _backend.Check(couplings, (long)args.N * args.N, nameof(couplings));
-        _backend.Check(state, (long)args.Trials * args.N, nameof(state));
-        _backend.Check(fields, (long)args.Trials * args.N, nameof(fields));
-        _backend.Check(sweeps, args.Trials, nameof(sweeps));
+        HopfieldArguments.AsyncRetrieve(_backend, args, couplings, state, fields, sweeps);
         var J = couplings.Host; var S = state.Host; var H = fields.Host; var W = sweeps.Host;
         int n = args.N;
         _backend.ParallelFor(args.Trials, t =>
@@ -88,12 +79,7 @@ public sealed unsafe class HopfieldCpu : IHopfieldKernels
     public void SignStep(HopfieldArgs args, DeviceBuffer<float> fields, DeviceBuffer<float> state,
         DeviceBuffer<float> previous, DeviceBuffer<int> status)
     {
-        HopfieldKernels.Validate(args);
-        long len = (long)args.Trials * args.N;
-        _backend.Check(fields, len, nameof(fields));
-        _backend.Check(state, len, nameof(state));
-        _backend.Check(previous, len, nameof(previous));
-        _backend.Check(status, args.Trials, nameof(status));
+        HopfieldArguments.SignStep(_backend, args, fields, state, previous, status);
         var H = fields.Host; var S = state.Host; var P = previous.Host; var st = status.Host;
         int n = args.N;
         _backend.ParallelFor(args.Trials, t =>
@@ -115,10 +101,7 @@ public sealed unsafe class HopfieldCpu : IHopfieldKernels
 
     public void Overlaps(HopfieldArgs args, DeviceBuffer<float> patterns, DeviceBuffer<float> state, DeviceBuffer<float> overlaps)
     {
-        HopfieldKernels.Validate(args);
-        _backend.Check(patterns, (long)(args.FirstPattern + args.Trials) * args.N, nameof(patterns));
-        _backend.Check(state, (long)args.Trials * args.N, nameof(state));
-        _backend.Check(overlaps, args.Trials, nameof(overlaps));
+        HopfieldArguments.Overlaps(_backend, args, patterns, state, overlaps);
         var Pt = patterns.Host; var S = state.Host; var M = overlaps.Host;
         int n = args.N;
         _backend.ParallelFor(args.Trials, t =>

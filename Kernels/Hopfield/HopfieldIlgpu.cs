@@ -101,19 +101,14 @@ public sealed class HopfieldIlgpu : IHopfieldKernels
 
     public void ScaleRows(int rows, int cols, DeviceBuffer<float> x, DeviceBuffer<float> scale, DeviceBuffer<float> y)
     {
-        if (rows <= 0 || cols <= 0) throw new ArgumentException("ScaleRows sizes must be positive.");
-        long len = (long)rows * cols;
-        _backend.Check(x, len, nameof(x));
-        _backend.Check(scale, rows, nameof(scale));
-        _backend.Check(y, len, nameof(y));
+        long len = HopfieldArguments.ScaleRows(_backend, rows, cols, x, scale, y);
         _cache.Get("hopfield.scale-rows", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(
             ScaleRowsKernel))((int)len, x.View, scale.View, y.View, cols);
     }
 
     public void ZeroDiagonal(int n, DeviceBuffer<float> matrix)
     {
-        if (n <= 0) throw new ArgumentException("n must be positive.");
-        _backend.Check(matrix, (long)n * n, nameof(matrix));
+        HopfieldArguments.ZeroDiagonal(_backend, n, matrix);
         _cache.Get("hopfield.zero-diagonal", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int>(
             ZeroDiagonalKernel))(n, matrix.View, n);
     }
@@ -121,11 +116,7 @@ public sealed class HopfieldIlgpu : IHopfieldKernels
     public void AsyncRetrieve(HopfieldArgs args, DeviceBuffer<float> couplings, DeviceBuffer<float> state,
         DeviceBuffer<float> fields, DeviceBuffer<int> sweeps)
     {
-        HopfieldKernels.Validate(args);
-        _backend.Check(couplings, (long)args.N * args.N, nameof(couplings));
-        _backend.Check(state, (long)args.Trials * args.N, nameof(state));
-        _backend.Check(fields, (long)args.Trials * args.N, nameof(fields));
-        _backend.Check(sweeps, args.Trials, nameof(sweeps));
+        HopfieldArguments.AsyncRetrieve(_backend, args, couplings, state, fields, sweeps);
         _cache.Get("hopfield.async", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, HopfieldArgs>(
             AsyncKernel))(args.Trials, couplings.View, state.View, fields.View, sweeps.View, args);
     }
@@ -133,22 +124,14 @@ public sealed class HopfieldIlgpu : IHopfieldKernels
     public void SignStep(HopfieldArgs args, DeviceBuffer<float> fields, DeviceBuffer<float> state,
         DeviceBuffer<float> previous, DeviceBuffer<int> status)
     {
-        HopfieldKernels.Validate(args);
-        long len = (long)args.Trials * args.N;
-        _backend.Check(fields, len, nameof(fields));
-        _backend.Check(state, len, nameof(state));
-        _backend.Check(previous, len, nameof(previous));
-        _backend.Check(status, args.Trials, nameof(status));
+        HopfieldArguments.SignStep(_backend, args, fields, state, previous, status);
         _cache.Get("hopfield.sign-step", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, HopfieldArgs>(
             SignStepKernel))(args.Trials, fields.View, state.View, previous.View, status.View, args);
     }
 
     public void Overlaps(HopfieldArgs args, DeviceBuffer<float> patterns, DeviceBuffer<float> state, DeviceBuffer<float> overlaps)
     {
-        HopfieldKernels.Validate(args);
-        _backend.Check(patterns, (long)(args.FirstPattern + args.Trials) * args.N, nameof(patterns));
-        _backend.Check(state, (long)args.Trials * args.N, nameof(state));
-        _backend.Check(overlaps, args.Trials, nameof(overlaps));
+        HopfieldArguments.Overlaps(_backend, args, patterns, state, overlaps);
         _cache.Get("hopfield.overlaps", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, HopfieldArgs>(
             OverlapKernel))(args.Trials, patterns.View, state.View, overlaps.View, args);
     }
