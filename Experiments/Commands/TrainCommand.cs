@@ -114,7 +114,8 @@ public static class TrainCommand
         TrainResult result;
         try
         {
-            result = TrainProgress.Run(trainer, options, t => t.Fit(dataset.Splits().Train, dataset.Splits().Test, cancel.Token, resume));
+            var (train, test) = dataset.Splits();
+            result = TrainProgress.Run(trainer, options, t => t.Fit(train, test, cancel.Token, resume));
         }
         catch (TrainingDivergedException e)
         {

@@ -32,8 +32,6 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
         Length = length;
     }
 
-    public bool IsHost => _host is not null;
-
     private bool _disposed;
 
     /// <summary>Bytes this buffer holds on its backend.</summary>

@@ -14,8 +14,6 @@ public sealed class KernelCache
 
     public KernelCache(Accelerator accelerator) => _accelerator = accelerator;
 
-    public int Count => _kernels.Count;
-
     public T Get<T>(string key, Func<Accelerator, T> load) where T : Delegate =>
         (T)_kernels.GetOrAdd(key, _ => load(_accelerator));
 }

@@ -21,7 +21,5 @@ public sealed class GrowingBuffer<T> : IDisposable where T : unmanaged
         return _buffer;
     }
 
-    public long Bytes => (_buffer?.Length ?? 0) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-
     public void Dispose() => _buffer?.Dispose();
 }
