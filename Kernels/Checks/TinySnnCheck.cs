@@ -25,6 +25,14 @@ public sealed class TinySnnCheck : KernelCheck
             var net = size == CheckSize.Small
                 ? TinySnnReference.Random(seed + attempt, config)
                 : TinySnnReference.Random(seed + attempt, config, t: 6, b: 4, i: 20, h: 16, o: 5);
+            // The kernels receive float32 copies; the reference must see exactly those values, or
+            // rounding the inputs alone shifts small gradients by up to ~5e-5 in ill-conditioned draws.
+            static double[] Round(double[] a) => Array.ConvertAll(a, v => (double)(float)v);
+            net.X = Round(net.X);
+            net.W1 = Round(net.W1);
+            net.B1 = Round(net.B1);
+            net.W2 = Round(net.W2);
+            net.B2 = Round(net.B2);
             var pass = net.Forward(smooth: false);
             if (pass.H1.Concat(pass.H2).All(h => Math.Abs(h - config.Theta) >= 1e-3)) return net;
         }
@@ -79,12 +87,19 @@ public sealed class TinySnnCheck : KernelCheck
         });
 
         double loss = losses.ToArray().Average(v => (double)v);
-        double err = new[]
-        {
-            Compare.MaxRelError(gW1.ToArray(), expected.W1), Compare.MaxRelError(gB1.ToArray(), expected.B1),
-            Compare.MaxRelError(gW2.ToArray(), expected.W2), Compare.MaxRelError(gB2.ToArray(), expected.B2),
-            double.IsFinite(loss) ? Math.Abs(loss - expectedLoss) / Math.Max(1e-6, Math.Abs(expectedLoss)) : double.PositiveInfinity,
-        }.Max();
+        // Gradient errors are measured against the largest gradient entry of the whole network: a
+        // per-entry relative error blows up float32 noise on entries that cancel to ~1e-3 of their
+        // terms, and a per-tensor one on layers whose gradient vanishes (a saturated layer above
+        // them), both seen in ~1 % of random draws with absolute errors of a few 1e-8.
+        var actual = new[] { gW1.ToArray(), gB1.ToArray(), gW2.ToArray(), gB2.ToArray() };
+        var reference = new[] { expected.W1, expected.B1, expected.W2, expected.B2 };
+        double scale = Math.Max(reference.Max(r => r.Max(Math.Abs)), 1e-30);
+        double gradErr = 0;
+        for (int k = 0; k < actual.Length; k++)
+            for (int e = 0; e < actual[k].Length; e++)
+                gradErr = Math.Max(gradErr, double.IsFinite(actual[k][e]) ? Math.Abs(actual[k][e] - reference[k][e]) / scale : double.PositiveInfinity);
+        double lossErr = double.IsFinite(loss) ? Math.Abs(loss - expectedLoss) / Math.Max(1e-6, Math.Abs(expectedLoss)) : double.PositiveInfinity;
+        double err = Math.Max(gradErr, lossErr);
         return Result(backend, $"T={net.T} B={net.B} {net.I}-{net.H}-{net.O}", err, 2e-4, ms, "loss and ∂W1, ∂b1, ∂W2, ∂b2");
     }
 
