@@ -1,5 +1,6 @@
 using SpikeFit.Kernels.Core;
 using SpikeFit.Training.Models;
+using SpikeFit.Training.Models.Constraints;
 using SpikeFit.Training.Train;
 
 namespace SpikeFit.Tests.Training;
@@ -30,15 +31,19 @@ public sealed class CodebookTrainingTests
             var result = trainer.Fit(train, test);
             Assert.True(result.TestAccuracy > 0.7, $"CAT test accuracy {result.TestAccuracy:P1}");
         }
-        foreach (var layer in cat.Layers.OfType<CodebookLinear>())
+        var layers = cat.Layers.OfType<IWeightedLayer>().ToList();
+        Assert.Equal(2, layers.Count);
+        foreach (var layer in layers)
         {
-            var (codebook, scale, assignments) = layer.Deployed();
-            var w = layer.QuantizedWeights();
-            int groups = layer.Shape.Groups, len = layer.Shape.GroupLength;
+            var constraint = Assert.IsType<CodebookConstraint>(layer.Constraint);
+            var (codebook, _, scale, assignments) = constraint.Deployed();
+            var w = layer.EffectiveWeights();
+            int groups = constraint.Shape.Groups, len = constraint.Shape.GroupLength;
             for (int g = 0; g < groups; g++)
             {
                 var distinct = w.AsSpan(g * len, len).ToArray().Distinct().ToArray();
                 Assert.True(distinct.Length <= 4, $"{layer.Name} group {g}: {distinct.Length} distinct values");
+                if (!perNeuron) Assert.Equal(4, distinct.Length);
                 foreach (var v in distinct)
                 {
                     double q = v / scale;

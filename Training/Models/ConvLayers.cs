@@ -1,5 +1,7 @@
 using SpikeFit.Kernels.Conv;
 using SpikeFit.Kernels.Core;
+using SpikeFit.Training.Hardware;
+using SpikeFit.Training.Models.Constraints;
 
 namespace SpikeFit.Training.Models;
 
@@ -8,12 +10,13 @@ namespace SpikeFit.Training.Models;
 /// W is stored [O, K·K·C] (a row per output channel). A static input (direct encoding) is
 /// convolved once per sample instead of once per step.
 /// </summary>
-public sealed class Conv2dLayer : ILayer
+public sealed class Conv2dLayer : IWeightedLayer
 {
     private readonly Backend _backend;
     private readonly GrowingBuffer<float> _cols, _output, _gradInput;
     private Activation? _input;
     private ConvShape _shape;
+    private DeviceBuffer<float>? _effective;
 
     public string Name { get; }
     public FeatureShape InputShape { get; }
@@ -23,8 +26,15 @@ public sealed class Conv2dLayer : ILayer
     public Parameter Bias { get; }
     public FeatureShape OutputShape { get; }
     public IReadOnlyList<Parameter> Parameters { get; }
+    public WeightConstraint? Constraint { get; }
+    public LayerKind Kind => LayerKind.Conv;
+    public int OutChannels => OutputShape.C;
+    public int FanIn => Kernel * Kernel * InputShape.C;
 
-    public Conv2dLayer(Backend backend, string name, FeatureShape input, int outChannels, int kernel, int padding, Random rng)
+    /// <param name="warmStart">Parameter values by name to start from instead of the seed's draw (the draw still happens, so later layers do not depend on it).</param>
+    /// <param name="constrain">Builds the layer's weight constraint from its weight parameter (rows, fan-in); null: full precision.</param>
+    public Conv2dLayer(Backend backend, string name, FeatureShape input, int outChannels, int kernel, int padding, Random rng,
+        IReadOnlyDictionary<string, float[]>? warmStart = null, Func<Parameter, int, int, WeightConstraint>? constrain = null)
     {
         _backend = backend;
         Name = name;
@@ -32,10 +42,14 @@ public sealed class Conv2dLayer : ILayer
         Kernel = kernel;
         Padding = padding;
         int fanIn = kernel * kernel * input.C;
-        Weight = new Parameter(backend, name + ".weight", new[] { outChannels, kernel, kernel, input.C },
-            Parameter.UniformFanIn(rng, outChannels * fanIn, fanIn), decay: true);
-        Bias = new Parameter(backend, name + ".bias", new[] { outChannels }, Parameter.UniformFanIn(rng, outChannels, fanIn), decay: false);
-        Parameters = new[] { Weight, Bias };
+        var w = Parameter.UniformFanIn(rng, outChannels * fanIn, fanIn);
+        var b = Parameter.UniformFanIn(rng, outChannels, fanIn);
+        if (warmStart is not null && warmStart.TryGetValue(name + ".weight", out var ws) && ws.Length == w.Length) w = ws;
+        if (warmStart is not null && warmStart.TryGetValue(name + ".bias", out var bs) && bs.Length == b.Length) b = bs;
+        Weight = new Parameter(backend, name + ".weight", new[] { outChannels, kernel, kernel, input.C }, w, decay: true);
+        Bias = new Parameter(backend, name + ".bias", new[] { outChannels }, b, decay: false);
+        Constraint = constrain?.Invoke(Weight, outChannels, fanIn);
+        Parameters = new[] { Weight, Bias }.Concat(Constraint?.Parameters ?? Array.Empty<Parameter>()).ToArray();
         OutputShape = new FeatureShape(input.H + 2 * padding - kernel + 1, input.W + 2 * padding - kernel + 1, outChannels);
         if (OutputShape.H < 1 || OutputShape.W < 1)
             throw new ArgumentException($"{name}: a {kernel}x{kernel} kernel does not fit a {input} input.");
@@ -50,7 +64,8 @@ public sealed class Conv2dLayer : ILayer
         _input = input;
         _shape = new ConvShape(input.Rows, InputShape.H, InputShape.W, InputShape.C, OutputShape.C, Kernel, Padding);
         var y = _output.Get(_shape.OutputLength);
-        ConvLayer.Forward(_backend, _shape, input.Data, Weight.Value, Bias.Value, _cols.Get(_shape.ColsLength), y);
+        _effective = Constraint?.Effective() ?? Weight.Value;
+        ConvLayer.Forward(_backend, _shape, input.Data, _effective, Bias.Value, _cols.Get(_shape.ColsLength), y);
         return input with { Data = y, Shape = OutputShape };
     }
 
@@ -60,13 +75,19 @@ public sealed class Conv2dLayer : ILayer
         var cols = _cols.Get(_shape.ColsLength);
         var gx = needInputGradient ? _gradInput.Get(_shape.InputLength) : null;
         // ∂W is taken from cols before cols is reused as the ∂cols scratch.
-        ConvLayer.Backward(_backend, _shape, cols, Weight.Value, gradOutput.Data, gx, gx is null ? null : cols,
+        ConvLayer.Backward(_backend, _shape, cols, _effective ?? Weight.Value, gradOutput.Data, gx, gx is null ? null : cols,
             Weight.Grad, Bias.Grad);
+        Constraint?.Backward();
         return gx is null ? null : x with { Data = gx };
     }
 
+    public void AfterUpdate() => Constraint?.AfterUpdate();
+
+    public float[] EffectiveWeights() => Constraint?.EffectiveWeights() ?? Weight.Value.ToArray();
+
     public void Dispose()
     {
+        Constraint?.Dispose();
         Weight.Dispose();
         Bias.Dispose();
         _cols.Dispose();

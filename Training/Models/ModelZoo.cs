@@ -1,5 +1,6 @@
 using SpikeFit.Kernels.Core;
 using SpikeFit.Training.Compression;
+using SpikeFit.Training.Models.Constraints;
 
 namespace SpikeFit.Training.Models;
 
@@ -7,13 +8,16 @@ namespace SpikeFit.Training.Models;
 public static class ModelZoo
 {
     /// <param name="warmStart">Parameter values to start from (e.g. a full-precision run's
-    /// <see cref="SpikingNetwork.Snapshot"/>); missing names are drawn from the seed.</param>
+    /// <see cref="SpikingNetwork.Snapshot"/>, or a pruned one); missing names, or tensors of another
+    /// size, are drawn from the seed. Weight constraints (codebooks) are initialised from the
+    /// warm-start weights, and a warm-start codebook of the right size replaces that initialisation.</param>
     public static SpikingNetwork Build(Backend backend, NetworkSpec spec, int seed, IReadOnlyDictionary<string, float[]>? warmStart = null)
     {
         spec.Validate();
         var rng = new Random(seed);
         var layers = new List<ILayer>();
         var lif = spec.Lif;
+        var constrain = Constrain(backend, spec);
         switch (spec.Net)
         {
             case "mlp":
@@ -21,11 +25,11 @@ public static class ModelZoo
                 int inputs = spec.InputHeight * spec.InputWidth * spec.InputChannels;
                 for (int i = 0; i < spec.Hidden.Length; i++)
                 {
-                    layers.Add(Dense(backend, spec, $"fc{i + 1}", inputs, spec.Hidden[i], rng, warmStart));
+                    layers.Add(Dense(backend, $"fc{i + 1}", inputs, spec.Hidden[i], rng, warmStart, constrain));
                     layers.Add(new LifLayer(backend, $"lif{i + 1}", FeatureShape.Flat(spec.Hidden[i]), lif));
                     inputs = spec.Hidden[i];
                 }
-                layers.Add(Dense(backend, spec, $"fc{spec.Hidden.Length + 1}", inputs, spec.Classes, rng, warmStart));
+                layers.Add(Dense(backend, $"fc{spec.Hidden.Length + 1}", inputs, spec.Classes, rng, warmStart, constrain));
                 break;
             }
             case "conv":
@@ -34,14 +38,14 @@ public static class ModelZoo
                 var shape = new FeatureShape(spec.InputHeight, spec.InputWidth, spec.InputChannels);
                 for (int i = 0; i < spec.Hidden.Length; i++)
                 {
-                    var conv = new Conv2dLayer(backend, $"conv{i + 1}", shape, spec.Hidden[i], kernel: 3, padding: 0, rng);
+                    var conv = new Conv2dLayer(backend, $"conv{i + 1}", shape, spec.Hidden[i], kernel: 3, padding: 0, rng, warmStart, constrain);
                     layers.Add(conv);
                     layers.Add(new LifLayer(backend, $"lif{i + 1}", conv.OutputShape, lif));
                     var pool = new MaxPool2dLayer(backend, $"pool{i + 1}", conv.OutputShape);
                     layers.Add(pool);
                     shape = pool.OutputShape;
                 }
-                layers.Add(Dense(backend, spec, "fc", shape.Size, spec.Classes, rng, warmStart));
+                layers.Add(Dense(backend, "fc", shape.Size, spec.Classes, rng, warmStart, constrain));
                 break;
             }
             default:
@@ -53,28 +57,39 @@ public static class ModelZoo
             : new LifLayer(backend, "lif.out", outShape, lif));
         var network = new SpikingNetwork(backend, spec, layers);
         if (warmStart is not null)
+        {
+            // Weights and biases were used at construction; this also restores codebooks (e.g. a pruned CAT model).
             foreach (var p in network.Parameters)
-                if (spec.Codebook is null && warmStart.TryGetValue(p.Name, out var values) && values.Length == p.Length)
+                if (warmStart.TryGetValue(p.Name, out var values) && values.Length == p.Length)
                     p.Value.CopyFrom(values);
+            foreach (var layer in network.Layers.OfType<IPostUpdateLayer>()) layer.AfterUpdate();
+        }
         return network;
     }
 
-    /// <summary>A full-precision <see cref="Linear"/>, or a <see cref="CodebookLinear"/> when the spec asks for CAT.</summary>
-    private static ILayer Dense(Backend backend, NetworkSpec spec, string name, int inputs, int outputs, Random rng,
-        IReadOnlyDictionary<string, float[]>? warmStart)
+    private static Linear Dense(Backend backend, string name, int inputs, int outputs, Random rng,
+        IReadOnlyDictionary<string, float[]>? warmStart, Func<Parameter, int, int, WeightConstraint>? constrain)
     {
         // Draw from the seed either way so the random stream (and later layers) do not depend on the warm start.
         var w = Parameter.UniformFanIn(rng, outputs * inputs, inputs);
         var b = Parameter.UniformFanIn(rng, outputs, inputs);
-        if (spec.Codebook is not { } cb)
-        {
-            var linear = new Linear(backend, name, inputs, outputs, w, b);
-            return linear;
-        }
         if (warmStart is not null && warmStart.TryGetValue(name + ".weight", out var ws) && ws.Length == w.Length) w = ws;
         if (warmStart is not null && warmStart.TryGetValue(name + ".bias", out var bs) && bs.Length == b.Length) b = bs;
-        return new CodebookLinear(backend, name, inputs, outputs, w, b, InitialCodebook(w, outputs, inputs, cb),
-            cb.M, cb.Bits, cb.PerNeuron, cb.LearningRateScale);
+        return new Linear(backend, name, inputs, outputs, w, b, constrain);
+    }
+
+    /// <summary>The weight constraint every weighted layer gets under <paramref name="spec"/>, or null for full precision.</summary>
+    private static Func<Parameter, int, int, WeightConstraint>? Constrain(Backend backend, NetworkSpec spec)
+    {
+        if (spec.Codebook is { } cb)
+            return (weight, rows, fanIn) => new CodebookConstraint(backend, weight, rows, fanIn,
+                InitialCodebook(weight.Value.ToArray(), rows, fanIn, cb), cb.M, cb.Bits, cb.PerNeuron, cb.LearningRateScale);
+        if (spec.Ste is { } ste)
+            return (weight, rows, fanIn) => new SteConstraint(backend, weight, rows, fanIn, ste.Quantizer, ste.Bits);
+        if (spec.SharedWeights is { } sw)
+            return (weight, rows, fanIn) => new SharedWeightsConstraint(backend, weight, rows, fanIn, sw.M,
+                sw.Init == CodebookInit.Linear ? KMeansInit.Linear : KMeansInit.PlusPlus);
+        return null;
     }
 
     /// <summary>

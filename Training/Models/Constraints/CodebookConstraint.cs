@@ -1,0 +1,93 @@
+using SpikeFit.Kernels.Codebook;
+using SpikeFit.Kernels.Core;
+using SpikeFit.Training.Compression;
+
+namespace SpikeFit.Training.Models.Constraints;
+
+/// <summary>
+/// SpikeFit CAT (SPEC §4): a latent codebook per group (one per layer, or one per output neuron),
+/// projected to a signed b-bit grid with one scale per layer after every update; each forward
+/// assigns every weight to its nearest projected centroid and gathers Ŵ = c[a] (fused kernel).
+/// Backward is straight-through for W (∂W = ∂Ŵ, already in the weight gradient) and summed per
+/// centroid for the codebook (∂c_m = Σ_(a=m) ∂Ŵ), applied to the latent codebook.
+/// </summary>
+public sealed class CodebookConstraint : WeightConstraint
+{
+    private readonly DeviceBuffer<int> _assignments;
+    private readonly DeviceBuffer<float> _quantized, _projected;
+    private readonly float[] _hostLatent, _hostProjected;
+    private float _scale;
+
+    public int Bits { get; }
+    public int M => Shape.M;
+    public bool PerNeuron { get; }
+    public CodebookShape Shape { get; }
+    public Parameter Codebook { get; }
+    public override IReadOnlyList<Parameter> Parameters { get; }
+    public override int WeightBits => Bits;
+    public override string Describe => $"CAT M={M} b={Bits} {(PerNeuron ? "per neuron" : "per layer")}";
+
+    /// <param name="codebook">Initial latent codebook [groups, m], each group sorted ascending.</param>
+    public CodebookConstraint(Backend backend, Parameter weight, int rows, int fanIn, float[] codebook, int m, int bits,
+        bool perNeuron, float learningRateScale) : base(backend, weight, rows, fanIn)
+    {
+        CodebookMath.ValidateBits(bits);
+        if (m < 2) throw new ArgumentException($"{weight.Name}: a codebook needs at least M = 2 values, got {m}.");
+        if (m > 1 << bits) throw new ArgumentException($"{weight.Name}: M = {m} values do not fit a {bits}-bit grid (at most {1 << bits}).");
+        Bits = bits;
+        PerNeuron = perNeuron;
+        Shape = perNeuron ? new CodebookShape(rows, fanIn, m) : new CodebookShape(1, rows * fanIn, m);
+        Shape.Validate();
+        if (codebook.Length != Shape.CodebookLength)
+            throw new ArgumentException($"{weight.Name}: codebook has {codebook.Length} values; {Shape} needs {Shape.CodebookLength}.");
+        string name = weight.Name.EndsWith(".weight", StringComparison.Ordinal) ? weight.Name[..^".weight".Length] : weight.Name;
+        Codebook = new Parameter(backend, name + ".codebook", new[] { Shape.Groups, m }, codebook, decay: false)
+            { LearningRateScale = learningRateScale };
+        Parameters = new[] { Codebook };
+        _assignments = backend.Allocate<int>(Shape.Weights);
+        _quantized = backend.Allocate<float>(Shape.Weights);
+        _projected = backend.Allocate<float>(Shape.CodebookLength);
+        _hostLatent = new float[Shape.CodebookLength];
+        _hostProjected = new float[Shape.CodebookLength];
+        AfterUpdate();
+    }
+
+    /// <summary>The projected codebook (Δ·q), its integer levels q, the scale Δ and the assignments, on the host.</summary>
+    public (float[] Codebook, int[] Levels, float Scale, int[] Assignments) Deployed()
+    {
+        Effective();
+        var codebook = _projected.ToArray();
+        float scale = _scale;
+        var levels = codebook.Select(c => scale > 0 ? (int)MathF.Round(c / scale) : 0).ToArray();
+        return (codebook, levels, scale, _assignments.ToArray());
+    }
+
+    public override DeviceBuffer<float> Effective()
+    {
+        Backend.Codebook.AssignGather(Shape, Weight.Value, _projected, _assignments, _quantized);
+        return _quantized;
+    }
+
+    public override void Backward() => Backend.Codebook.CentroidGradient(Shape, Weight.Grad, _assignments, Codebook.Grad);
+
+    /// <summary>
+    /// Re-projects the latent codebook to the b-bit grid with distinct levels per group
+    /// (<see cref="DistinctLevels.Project"/>). Done on the host: the codebook is tiny (M values per
+    /// group), and keeping M values distinct needs a sort per group, which the element-wise grid
+    /// kernel (<c>ICodebookKernels.Project</c>) does not do.
+    /// </summary>
+    public override void AfterUpdate()
+    {
+        Codebook.Value.CopyTo(_hostLatent);
+        _scale = DistinctLevels.Project(_hostLatent, _hostProjected, Shape.Groups, M, Bits);
+        _projected.CopyFrom(_hostProjected);
+    }
+
+    public override void Dispose()
+    {
+        Codebook.Dispose();
+        _assignments.Dispose();
+        _quantized.Dispose();
+        _projected.Dispose();
+    }
+}

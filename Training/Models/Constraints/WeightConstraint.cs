@@ -1,0 +1,53 @@
+using SpikeFit.Kernels.Core;
+
+namespace SpikeFit.Training.Models.Constraints;
+
+/// <summary>
+/// Turns a layer's latent float32 weights W into the weights Ŵ its forward pass computes with
+/// (SPEC §4–§5): a learnable codebook (CAT), a shared-weight codebook with frozen assignments
+/// (Deep Compression), or a straight-through quantizer (QAT, binary, ternary, 2-bit). The layer
+/// runs its usual GEMM on <see cref="Effective"/> and writes ∂L/∂Ŵ into the weight's gradient;
+/// <see cref="Backward"/> turns that into the gradients the optimiser applies. One instance
+/// belongs to one layer.
+/// </summary>
+public abstract class WeightConstraint : IDisposable
+{
+    /// <summary>The layer's weight parameter, laid out [rows = output channels, fan-in].</summary>
+    protected Parameter Weight { get; }
+    protected Backend Backend { get; }
+    public int Rows { get; }
+    public int FanIn { get; }
+
+    protected WeightConstraint(Backend backend, Parameter weight, int rows, int fanIn)
+    {
+        if ((long)rows * fanIn != weight.Length)
+            throw new ArgumentException($"{weight.Name}: {weight.Length} weights are not {rows} rows × {fanIn}.");
+        Backend = backend;
+        Weight = weight;
+        Rows = rows;
+        FanIn = fanIn;
+    }
+
+    /// <summary>Extra trainable tensors (e.g. a codebook), after the layer's weight and bias.</summary>
+    public virtual IReadOnlyList<Parameter> Parameters => Array.Empty<Parameter>();
+
+    /// <summary>Bits of one deployed weight value (b of the grid; 32 for float codebooks).</summary>
+    public abstract int WeightBits { get; }
+
+    /// <summary>Short description for logs, e.g. "CAT M=4 b=4 per layer".</summary>
+    public abstract string Describe { get; }
+
+    /// <summary>Ŵ from the current latent weights, on the device (called at every forward, so loads and resumes never see stale values).</summary>
+    public abstract DeviceBuffer<float> Effective();
+
+    /// <summary>Called after the layer's backward has written ∂L/∂Ŵ into the weight's gradient.</summary>
+    public virtual void Backward() { }
+
+    /// <summary>Called after every optimiser step (e.g. to re-project a codebook to its grid).</summary>
+    public virtual void AfterUpdate() { }
+
+    /// <summary>Host copy of Ŵ as deployed: what unique values, sizes and exports are counted from.</summary>
+    public float[] EffectiveWeights() => Effective().ToArray();
+
+    public abstract void Dispose();
+}
