@@ -8,6 +8,7 @@ public static class ReproduceCommand
     public static Command Create()
     {
         var reproduce = new Command("reproduce", "Reproduce a paper's tables and plots; results under results/<experiment>/<preset>/");
+        reproduce.Subcommands.Add(ReproduceM4Command.Create());
         reproduce.Subcommands.Add(ReproduceHopfieldCommand.Create());
         return reproduce;
     }

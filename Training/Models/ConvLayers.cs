@@ -27,6 +27,7 @@ public sealed class Conv2dLayer : IWeightedLayer
     public FeatureShape OutputShape { get; }
     public IReadOnlyList<Parameter> Parameters { get; }
     public WeightConstraint? Constraint { get; }
+    public Activation? LastInput => _input;
     public LayerKind Kind => LayerKind.Conv;
     public int OutChannels => OutputShape.C;
     public int FanIn => Kernel * Kernel * InputShape.C;

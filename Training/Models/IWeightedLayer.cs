@@ -19,6 +19,9 @@ public interface IWeightedLayer : IPostUpdateLayer
     int FanIn { get; }
     WeightConstraint? Constraint { get; }
 
+    /// <summary>The input of the last forward (for input spike rates and SOP counts).</summary>
+    Activation? LastInput { get; }
+
     /// <summary>Ŵ as the forward pass uses it (host copy): the constraint's output, else W.</summary>
     float[] EffectiveWeights();
 }

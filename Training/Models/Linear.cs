@@ -24,6 +24,7 @@ public sealed class Linear : IWeightedLayer
     public FeatureShape OutputShape => FeatureShape.Flat(Outputs);
     public IReadOnlyList<Parameter> Parameters { get; }
     public WeightConstraint? Constraint { get; }
+    public Activation? LastInput => _input;
     public LayerKind Kind => LayerKind.Dense;
     public int OutChannels => Outputs;
     public int FanIn => Inputs;

@@ -21,6 +21,7 @@ public sealed class Trainer : IDisposable
     private readonly DeviceBuffer<float> _images, _logits, _losses, _gradOut;
     private readonly DeviceBuffer<int> _labels, _ids;
     private readonly Dictionary<ISpikingLayer, DeviceBuffer<float>> _spikeSums = new();
+    private readonly Dictionary<string, DeviceBuffer<float>> _inputSums = new();
     private readonly int _features, _classes, _batch;
 
     public string? CheckpointPath { get; }
@@ -152,6 +153,12 @@ public sealed class Trainer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Spikes per input per time step arriving at each weighted layer with a spiking input, from the
+    /// last <see cref="Evaluate"/> (layers reading the analog image directly are absent).
+    /// </summary>
+    public IReadOnlyDictionary<string, double> LastInputRates { get; private set; } = new Dictionary<string, double>();
+
     /// <summary>Test accuracy, mean loss, and the firing rate (spikes per neuron per step) of each spiking layer.</summary>
     public (double Accuracy, double Loss, Dictionary<string, double> FiringRates) Evaluate(DataSplit data, int? maxSamples = null)
     {
@@ -165,6 +172,8 @@ public sealed class Trainer : IDisposable
         double lossSum = 0;
         var spikeTotals = new Dictionary<string, double>();
         var neuronSteps = new Dictionary<string, double>();
+        var inputTotals = new Dictionary<string, double>();
+        var inputSteps = new Dictionary<string, double>();
         for (int start = 0; start < n; start += _batch)
         {
             int b = Math.Min(_batch, n - start);
@@ -192,8 +201,21 @@ public sealed class Trainer : IDisposable
                 spikeTotals[layer.Name] = spikeTotals.GetValueOrDefault(layer.Name) + sums.ToArray().Sum(v => (double)v);
                 neuronSteps[layer.Name] = neuronSteps.GetValueOrDefault(layer.Name) + (double)spikes.Rows * neurons;
             }
+            // Spike rates into each weighted layer with a per-step (spiking) input: after a max pool
+            // this is not the LIF layer's rate, and SOP counts need what the layer actually receives.
+            foreach (var layer in _net.Layers.OfType<IWeightedLayer>())
+            {
+                if (layer.LastInput is not { PerStep: true } input) continue;
+                int features = input.Shape.Size;
+                string key = "in:" + layer.Name;
+                if (!_inputSums.TryGetValue(key, out var sums)) _inputSums[key] = sums = _backend.Allocate<float>(features);
+                _backend.Dense.ColumnSum(input.Rows, features, input.Data, sums);
+                inputTotals[layer.Name] = inputTotals.GetValueOrDefault(layer.Name) + sums.ToArray().Sum(v => (double)v);
+                inputSteps[layer.Name] = inputSteps.GetValueOrDefault(layer.Name) + (double)input.Rows * features;
+            }
         }
         var rates = spikeTotals.ToDictionary(kv => kv.Key, kv => kv.Value / neuronSteps[kv.Key]);
+        LastInputRates = inputTotals.ToDictionary(kv => kv.Key, kv => kv.Value / inputSteps[kv.Key]);
         return ((double)correct / n, lossSum / n, rates);
     }
 
@@ -262,5 +284,6 @@ public sealed class Trainer : IDisposable
         _losses.Dispose();
         _gradOut.Dispose();
         foreach (var s in _spikeSums.Values) s.Dispose();
+        foreach (var s in _inputSums.Values) s.Dispose();
     }
 }
