@@ -23,6 +23,13 @@ public sealed class LifLayer : ISpikingLayer
     /// <summary>When set, backward also accumulates the FSC score (SPEC §4) of each neuron here.</summary>
     public DeviceBuffer<float>? Fisher { get; set; }
 
+    /// <summary>
+    /// The per-sample product c[b,n] = Σ_t s·∂L/∂s [B, N] written by the last backward while
+    /// <see cref="Fisher"/> was set (null otherwise). Pruning reads it to fold conv positions into
+    /// channels and for the first-order Taylor criterion; valid until the next backward.
+    /// </summary>
+    public DeviceBuffer<float>? LastProduct { get; private set; }
+
     public LifLayer(Backend backend, string name, FeatureShape shape, LifConfig config)
     {
         config.Validate();
@@ -52,6 +59,7 @@ public sealed class LifLayer : ISpikingLayer
         var x = _input ?? throw new InvalidOperationException($"{Name}: backward before forward.");
         var gi = _gradInput.Get(_shape.InputLength);
         var product = Fisher is null ? null : _product.Get(_shape.StepSize);
+        LastProduct = product;
         _backend.Lif.Backward(_shape, Config, _membrane.Get(_shape.StateLength), gradOutput.Data, gi, product);
         if (Fisher is not null && product is not null)
             _backend.Lif.AccumulateFisher(_shape.B, _shape.N, product, Fisher);

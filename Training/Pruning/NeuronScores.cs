@@ -1,0 +1,187 @@
+using SpikeFit.Kernels.Core;
+using SpikeFit.Training.Models;
+using SpikeFit.Training.Train;
+
+namespace SpikeFit.Training.Pruning;
+
+/// <summary>
+/// One importance score per prunable unit (dense neuron or conv channel) of every hidden spiking
+/// layer lif1..lifL, under one <see cref="PruneCriterion"/>. Higher means more important; the
+/// pruner removes the lowest first.
+/// </summary>
+public sealed class NeuronScores
+{
+    /// <summary>Seed of the Poisson input spikes while scoring (direct encoding ignores it).</summary>
+    private const uint PoissonSeed = 0x5C0Eu;
+
+    public PruneCriterion Criterion { get; }
+    /// <summary>Hidden spiking layer names (lif1, lif2, …), in network order.</summary>
+    public IReadOnlyList<string> LayerNames { get; }
+    /// <summary>Scores per hidden layer, one per dense neuron or conv channel.</summary>
+    public IReadOnlyList<double[]> Layers { get; }
+    /// <summary>Samples the scores were measured on (0 for the data-free magnitude and random criteria).</summary>
+    public int Samples { get; }
+
+    public NeuronScores(PruneCriterion criterion, IReadOnlyList<string> layerNames, IReadOnlyList<double[]> layers, int samples)
+    {
+        if (layerNames.Count != layers.Count) throw new ArgumentException("One name per layer of scores.");
+        Criterion = criterion;
+        LayerNames = layerNames;
+        Layers = layers;
+        Samples = samples;
+    }
+
+    /// <summary>
+    /// Scores <paramref name="net"/> under <paramref name="criterion"/>. The data-driven criteria (FSC,
+    /// Taylor, firing rate) run forward and backward (no update) on the first
+    /// <paramref name="maxBatches"/> full batches of <paramref name="data"/>, in order; magnitude and
+    /// random ignore the data.
+    /// </summary>
+    public static NeuronScores Compute(SpikingNetwork net, PruneCriterion criterion, DataSplit data, int batchSize = 128,
+        int maxBatches = int.MaxValue, int seed = 1) => criterion switch
+    {
+        PruneCriterion.Magnitude => Magnitude(net),
+        PruneCriterion.Random => Random(net, seed),
+        _ => Measure(net, data, batchSize, maxBatches).Scores(criterion),
+    };
+
+    /// <summary>L1 norm of each unit's incoming effective weights Ŵ (a conv channel: its whole K·K·C kernel).</summary>
+    public static NeuronScores Magnitude(SpikingNetwork net)
+    {
+        var hidden = HiddenLayer.Of(net);
+        var scores = hidden.Select(h =>
+        {
+            var w = h.Incoming.EffectiveWeights();
+            int fanIn = h.Incoming.FanIn;
+            var s = new double[h.Channels];
+            for (int o = 0; o < s.Length; o++)
+            {
+                double sum = 0;
+                for (int j = 0; j < fanIn; j++) sum += Math.Abs(w[(long)o * fanIn + j]);
+                s[o] = sum;
+            }
+            return s;
+        }).ToList();
+        return new NeuronScores(PruneCriterion.Magnitude, hidden.Select(h => h.Lif.Name).ToList(), scores, 0);
+    }
+
+    /// <summary>Uniform scores in [0, 1) drawn from <paramref name="seed"/>, layer by layer: the same seed gives the same ranking.</summary>
+    public static NeuronScores Random(SpikingNetwork net, int seed)
+    {
+        var hidden = HiddenLayer.Of(net);
+        var rng = new Random(seed);
+        var scores = hidden.Select(h => Enumerable.Range(0, h.Channels).Select(_ => rng.NextDouble()).ToArray()).ToList();
+        return new NeuronScores(PruneCriterion.Random, hidden.Select(h => h.Lif.Name).ToList(), scores, 0);
+    }
+
+    /// <summary>
+    /// One forward + backward pass per batch giving the statistics behind FSC, Taylor and the firing
+    /// rate at once. The loss is softmax cross-entropy of the batch MEAN (as in training), so the
+    /// backward's product c is 1/B of the per-sample quantity Σ_t s·∂L_n/∂s of SPEC §4; it is
+    /// multiplied by B before squaring. Dense layers take Σ_b c² from the fused Fisher accumulation
+    /// of the LIF backward; conv layers fold the [B, H·W·C] product by channel on the host, because
+    /// a channel's positions must be summed before squaring. All batches have the same size B, so
+    /// one factor B² rescales the fused sum.
+    /// </summary>
+    public static ActivityStatistics Measure(SpikingNetwork net, DataSplit data, int batchSize = 128, int maxBatches = int.MaxValue)
+    {
+        var backend = net.Backend;
+        var hidden = HiddenLayer.Of(net);
+        int features = net.InputShape.Size, classes = net.Spec.Classes, t = net.Spec.T;
+        if (data.Features != features)
+            throw new ArgumentException($"The network expects {features} input features; the scoring data has {data.Features}.");
+        data.Validate("scoring data", classes);
+        if (data.Count == 0) throw new ArgumentException("Scoring needs at least one sample.");
+        int batch = Math.Min(batchSize, data.Count);
+        int batches = Math.Max(1, Math.Min(maxBatches, data.Count / batch));
+
+        var sumSquares = hidden.Select(h => new double[h.Channels]).ToArray();
+        var sums = hidden.Select(h => new double[h.Channels]).ToArray();
+        var spikeCounts = hidden.Select(h => new double[h.Channels]).ToArray();
+        var fisher = new List<DeviceBuffer<float>>();
+        var spikeSums = new List<DeviceBuffer<float>>();
+        var images = backend.Allocate<float>((long)batch * features);
+        var labels = backend.Allocate<int>(batch);
+        var ids = backend.Allocate<int>(batch);
+        var logits = backend.Allocate<float>((long)batch * classes);
+        var losses = backend.Allocate<float>(batch);
+        var grad = backend.Allocate<float>((long)t * batch * classes);
+        try
+        {
+            foreach (var h in hidden)
+            {
+                var f = backend.Allocate<float>(h.Lif.OutputShape.Size);
+                f.Fill(0f);
+                fisher.Add(f);
+                spikeSums.Add(backend.Allocate<float>(h.Lif.OutputShape.Size));
+                h.Lif.Fisher = f; // also makes the LIF backward write its per-sample product
+            }
+            var hostImages = new float[batch * features];
+            var hostLabels = new int[batch];
+            var hostIds = new int[batch];
+            for (int k = 0; k < batches; k++)
+            {
+                Array.Copy(data.Images, (long)k * batch * features, hostImages, 0, (long)batch * features);
+                Array.Copy(data.Labels, k * batch, hostLabels, 0, batch);
+                for (int i = 0; i < batch; i++) hostIds[i] = k * batch + i;
+                images.CopyFrom(hostImages);
+                labels.CopyFrom(hostLabels);
+                ids.CopyFrom(hostIds);
+                var output = net.Forward(images, batch, ids, PoissonSeed);
+                backend.Loss.SoftmaxCrossEntropy(t, batch, classes, net.ReadoutScale, output.Data, labels, logits, losses, grad);
+                for (int l = 0; l < hidden.Count; l++)
+                {
+                    var spikes = hidden[l].Lif.LastSpikes!;
+                    backend.Dense.ColumnSum(spikes.Rows, spikes.Shape.Size, spikes.Data, spikeSums[l]);
+                    var counts = spikeSums[l].ToArray();
+                    int channels = hidden[l].Channels;
+                    for (int i = 0; i < counts.Length; i++) spikeCounts[l][i % channels] += counts[i];
+                }
+                net.Backward(output with { Data = grad });
+                for (int l = 0; l < hidden.Count; l++)
+                {
+                    var product = hidden[l].Lif.LastProduct!.ToArray();
+                    ProductFold.Accumulate(product, batch, hidden[l].Positions, hidden[l].Channels, batch, sumSquares[l], sums[l]);
+                }
+            }
+
+            int n = batches * batch;
+            var fsc = new List<double[]>();
+            for (int l = 0; l < hidden.Count; l++)
+            {
+                if (hidden[l].Positions == 1)
+                {
+                    var fused = fisher[l].ToArray();
+                    fsc.Add(fused.Select(v => v * (double)batch * batch / (2.0 * n)).ToArray());
+                }
+                else
+                {
+                    fsc.Add(sumSquares[l].Select(v => v / (2.0 * n)).ToArray());
+                }
+            }
+            var taylor = sums.Select(s => s.Select(v => Math.Abs(v / n)).ToArray()).ToList();
+            var rates = spikeCounts.Select((c, l) => c.Select(v => v / ((double)t * n * hidden[l].Positions)).ToArray()).ToList();
+            return new ActivityStatistics(hidden.Select(h => h.Lif.Name).ToList(), fsc, taylor, rates, n);
+        }
+        finally
+        {
+            foreach (var h in hidden) h.Lif.Fisher = null; // training afterwards must not keep accumulating
+            foreach (var b in fisher.Concat(spikeSums)) b.Dispose();
+            images.Dispose(); labels.Dispose(); ids.Dispose(); logits.Dispose(); losses.Dispose(); grad.Dispose();
+        }
+    }
+}
+
+/// <summary>The data-driven scores of one measuring pass (<see cref="NeuronScores.Measure"/>), per hidden layer.</summary>
+public sealed record ActivityStatistics(IReadOnlyList<string> LayerNames, IReadOnlyList<double[]> Fsc,
+    IReadOnlyList<double[]> Taylor, IReadOnlyList<double[]> FiringRate, int Samples)
+{
+    /// <summary>The scores of one data-driven criterion (FSC, Taylor or firing rate).</summary>
+    public NeuronScores Scores(PruneCriterion criterion) => new(criterion, LayerNames, criterion switch
+    {
+        PruneCriterion.Fsc => Fsc,
+        PruneCriterion.Taylor => Taylor,
+        PruneCriterion.FiringRate => FiringRate,
+        _ => throw new ArgumentException($"{criterion} is not measured from activity; use NeuronScores.Compute."),
+    }, Samples);
+}
