@@ -10,6 +10,8 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(ReproduceCommand.Create());
 root.Subcommands.Add(FitCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
 
 // Piped output (CI logs, `| tee`) has no terminal width; keep tables readable there.
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
@@ -18,7 +20,7 @@ try
 {
     return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or InvalidDataException)
 {
     // Expected user-facing errors: one clear line, no stack trace.
     AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");

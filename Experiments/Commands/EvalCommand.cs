@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Diagnostics;
+using SpikeFit.Experiments.Cli;
+using SpikeFit.Training.Deploy;
+using Spectre.Console;
+
+namespace SpikeFit.Experiments.Commands;
+
+/// <summary><c>spikefit eval --deployed</c>: integer-only test accuracy of a deployed model, optionally against its float checkpoint.</summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var deployed = new Option<string>("--deployed") { Description = "A deployed model (.sfdm) from spikefit export", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "Dataset name: fashion-mnist (default), mnist, kmnist, or any IDX folder via --data", DefaultValueFactory = _ => "fashion-mnist" };
+        var data = new Option<string?>("--data") { Description = "Folder holding the four IDX files (gz or raw)" };
+        var maxTest = new Option<int?>("--max-test") { Description = "Evaluate on at most this many test samples (the first ones)" };
+        var compare = new Option<string?>("--compare-checkpoint") { Description = "Also run this float checkpoint on the same samples and report the difference" };
+        var device = CommonOptions.Device();
+        var json = CommonOptions.Json();
+        var cmd = new Command("eval", "Integer-only inference of a deployed model on a test set (no float weights, int32/int64 arithmetic)");
+        foreach (var o in new Option[] { deployed, dataset, data, maxTest, compare, device, json }) cmd.Options.Add(o);
+        cmd.SetAction(parse => Run(parse.GetValue(deployed)!, parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(maxTest),
+            parse.GetValue(compare), parse.GetValue(device)!, parse.GetValue(json), Environment.GetCommandLineArgs()));
+        return cmd;
+    }
+
+    private static int Run(string deployedPath, string datasetName, string? dataDir, int? maxTest, string? comparePath, string device,
+        FileInfo? json, string[] argv)
+    {
+        IntegerInference engine;
+        try
+        {
+            engine = IntegerInference.Load(deployedPath);
+        }
+        catch (InvalidDataException e)
+        {
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return 2;
+        }
+        var h = engine.Header;
+        var dataset = TrainCommand.LoadDataset(datasetName, dataDir);
+        AnsiConsole.MarkupLine($"[bold]data:[/] {Markup.Escape(dataset.Describe())}");
+        if (dataset.Shape.Size != engine.Features || dataset.Classes != h.Classes)
+            throw new ArgumentException($"{deployedPath} takes {h.InputHeight}x{h.InputWidth}x{h.InputChannels} images of {h.Classes} classes; " +
+                                        $"{dataset.Name} has {dataset.Shape} images of {dataset.Classes} classes.");
+        int n = Math.Min(dataset.TestCount, maxTest ?? int.MaxValue);
+        var labels = dataset.TestLabels;
+        AnsiConsole.MarkupLine($"[bold]model:[/] {Markup.Escape(deployedPath)}: {h.Net}, T = {h.T}, {h.Readout} readout, " +
+                               $"membrane fraction bits {Markup.Escape(string.Join(", ", engine.MembraneFractionBits.Select(kv => $"{kv.Key} {kv.Value}")))}");
+
+        var clock = Stopwatch.StartNew();
+        var result = engine.Run(dataset.TestImages, n);
+        double integerSeconds = clock.Elapsed.TotalSeconds;
+        double integerAccuracy = Accuracy(result.Predictions, labels, n);
+        AnsiConsole.MarkupLine($"[bold]integer-only accuracy:[/] {integerAccuracy:P2} on {n:N0} test samples ({integerSeconds:F1} s, {n / integerSeconds:F0} samples/s)");
+
+        object? comparison = null;
+        if (comparePath is not null)
+        {
+            var selection = CommonOptions.OpenBackend(device);
+            using var backend = selection.Backend;
+            using var net = ExportCommand.LoadCheckpoint(backend, comparePath);
+            clock.Restart();
+            var (floatPredictions, floatReadouts) = FloatReadout.Run(net, dataset.TestImages, n);
+            double floatSeconds = clock.Elapsed.TotalSeconds;
+            double floatAccuracy = Accuracy(floatPredictions, labels, n);
+            int agree = 0;
+            double maxReadoutDiff = 0;
+            for (int i = 0; i < n; i++)
+            {
+                if (floatPredictions[i] == result.Predictions[i]) agree++;
+                for (int c = 0; c < h.Classes; c++)
+                {
+                    long k = (long)i * h.Classes + c;
+                    maxReadoutDiff = Math.Max(maxReadoutDiff, Math.Abs(result.Readouts[k] * result.ReadoutUnit - floatReadouts[k]));
+                }
+            }
+            double points = 100 * (integerAccuracy - floatAccuracy);
+            AnsiConsole.MarkupLine($"[bold]float accuracy:[/] {floatAccuracy:P2} ({Markup.Escape(comparePath)} on {Markup.Escape(backend.ToString())}, {floatSeconds:F1} s)");
+            AnsiConsole.MarkupLine($"[bold]integer − float:[/] {points:+0.00;-0.00;0.00} points; predictions agree on {agree:N0} of {n:N0} samples ({(double)agree / n:P2}); " +
+                                   $"largest readout difference {maxReadoutDiff:G3}");
+            comparison = new
+            {
+                checkpoint = comparePath, device = backend.ToString(), floatAccuracy, differencePoints = points,
+                agreement = (double)agree / n, maxReadoutDifference = maxReadoutDiff, floatSeconds,
+            };
+        }
+        CommonOptions.WriteJson(json, new
+        {
+            provenance = CommonOptions.Provenance("spikefit " + string.Join(' ', argv.Skip(1))),
+            deployed = deployedPath,
+            dataset = new { dataset.Name, dataset.Sha256, dataset.Source, dataset.Verified, samples = n },
+            network = new { h.Net, h.T, h.Readout, h.Classes, membraneFractionBits = engine.MembraneFractionBits },
+            integerAccuracy,
+            integerSeconds,
+            comparison,
+        });
+        return 0;
+    }
+
+    private static double Accuracy(int[] predictions, int[] labels, int n)
+    {
+        int correct = 0;
+        for (int i = 0; i < n; i++) if (predictions[i] == labels[i]) correct++;
+        return (double)correct / n;
+    }
+}

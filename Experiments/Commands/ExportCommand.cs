@@ -1,0 +1,82 @@
+using System.CommandLine;
+using SpikeFit.Experiments.Cli;
+using SpikeFit.Kernels.Core;
+using SpikeFit.Training.Deploy;
+using SpikeFit.Training.Models;
+using SpikeFit.Training.Train;
+using Spectre.Console;
+
+namespace SpikeFit.Experiments.Commands;
+
+/// <summary><c>spikefit export</c>: a CAT checkpoint → a deployed model (.sfdm) of packed indices, integer levels and scales.</summary>
+public static class ExportCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A CAT checkpoint (train --codebook-m …)", Required = true };
+        var output = new Option<string>("--out") { Description = "The deployed model to write (.sfdm)", Required = true };
+        var json = CommonOptions.Json();
+        var cmd = new Command("export", "Export a CAT-trained network as a deployed model for integer-only inference (format: Training/Deploy/DEPLOY.md)");
+        foreach (var o in new Option[] { checkpoint, output, json }) cmd.Options.Add(o);
+        cmd.SetAction(parse => Run(parse.GetValue(checkpoint)!, parse.GetValue(output)!, parse.GetValue(json), Environment.GetCommandLineArgs()));
+        return cmd;
+    }
+
+    private static int Run(string checkpointPath, string outPath, FileInfo? json, string[] argv)
+    {
+        try
+        {
+            using var backend = new CpuBackend();
+            using var net = LoadCheckpoint(backend, checkpointPath);
+            var model = DeployExporter.Export(net, checkpointPath);
+            model.Save(outPath);
+            // Report from the file as written: the counts describe the exported tensors, not the training network.
+            var written = DeployedModel.Load(outPath);
+            var layers = written.Summarize();
+            var table = new Table().AddColumns("layer", "kind", "weights", "M", "b", "Δ", "distinct values", "bits/synapse", "bytes");
+            foreach (var l in layers)
+                table.AddRow(l.Name, l.Op.ToString(), $"{l.Rows}×{l.FanIn}", l.M.ToString(), l.Bits.ToString(), l.Scale.ToString("G6"),
+                    l.DistinctValues.ToString(), l.IndexBits.ToString(), l.Bytes.ToString("N0"));
+            AnsiConsole.Write(table);
+            long fileBytes = new FileInfo(outPath).Length;
+            long weights = layers.Sum(l => l.Weights);
+            AnsiConsole.MarkupLine($"[green]wrote[/] {Markup.Escape(outPath)}: {fileBytes:N0} bytes for {weights:N0} synapses " +
+                                   $"({8.0 * fileBytes / weights:F3} bits per synapse with header, biases and codebooks; float32 would be {4 * weights:N0} bytes)");
+            CommonOptions.WriteJson(json, new
+            {
+                provenance = CommonOptions.Provenance("spikefit " + string.Join(' ', argv.Skip(1))),
+                checkpoint = checkpointPath,
+                output = outPath,
+                fileBytes,
+                synapses = weights,
+                network = written.Header with { Layers = new List<DeployedLayer>() },
+                layers,
+            });
+            return 0;
+        }
+        catch (InvalidDataException e)
+        {
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return 2;
+        }
+    }
+
+    /// <summary>The network a checkpoint holds, built from its own spec and loaded (SHA-256 checked).</summary>
+    internal static SpikingNetwork LoadCheckpoint(Backend backend, string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist.", path);
+        var header = Checkpoint.ReadHeader(path);
+        var net = ModelZoo.Build(backend, header.Spec, header.Options.Seed);
+        try
+        {
+            Checkpoint.Load(path, net);
+            foreach (var layer in net.Layers.OfType<IPostUpdateLayer>()) layer.AfterUpdate();
+        }
+        catch
+        {
+            net.Dispose();
+            throw;
+        }
+        return net;
+    }
+}
