@@ -9,6 +9,8 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(ReproduceCommand.Create());
 root.Subcommands.Add(FitCommand.Create());
+root.Subcommands.Add(SweepCommand.Create());
+root.Subcommands.Add(MergeCommand.Create());
 
 // Piped output (CI logs, `| tee`) has no terminal width; keep tables readable there.
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
