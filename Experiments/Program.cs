@@ -12,6 +12,8 @@ root.Subcommands.Add(FitCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(SweepCommand.Create());
+root.Subcommands.Add(MergeCommand.Create());
 
 // Piped output (CI logs, `| tee`) has no terminal width; keep tables readable there.
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;

@@ -64,7 +64,7 @@ public sealed class M4RunnerTests : IDisposable
         {
             Assert.True(r.MaxUniqueValues <= r.M, $"{r.Method} b={r.Bits}: {r.MaxUniqueValues} values > M = {r.M}");
             Assert.InRange(r.AccuracyPct, 0, 100);
-            Assert.True(r.ModelSizeKib > 0 && r.EnergyUj > 0 && r.SopsPerInference > 0, $"{r.Method}: metrics missing");
+            Assert.True(r.ModelSizeKib > 0 && r.EnergyUj > 0 && r.SopsPerInference >= 0, $"{r.Method}: metrics missing"); // a silent tiny net has 0 SOPs
         }
         Assert.All(rows.Where(r => r.Method == "cat"), r => Assert.Equal(4, r.MaxUniqueValues));
         var fp = rows.Single(r => r.Method == "fp32");
