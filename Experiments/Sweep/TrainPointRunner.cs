@@ -55,17 +55,18 @@ public sealed class TrainPointRunner : ISweepPointRunner
     public void Validate(SweepPoint point)
     {
         var (spec, options) = Configure(point);
+        // Grid-key checks first, so the message names the grid's keys rather than the spec's fields.
+        if (spec.Codebook is { } c)
+        {
+            CodebookMath.ValidateBits(c.Bits);
+            if (c.M < 2 || c.M > 1 << c.Bits)
+                throw new ArgumentException($"codebook_m must be in 2..{1 << c.Bits} for codebook_bits = {c.Bits}, got {c.M}.");
+            if (!(c.LearningRateScale > 0)) throw new ArgumentException($"codebook_lr_scale must be positive, got {c.LearningRateScale}.");
+        }
         spec.Validate();
         options.Validate();
         if (options.MaxBatchesPerEpoch is < 1) throw new ArgumentException($"max_batches must be at least 1 (or null for all), got {options.MaxBatchesPerEpoch}.");
         if (options.MaxTestSamples is < 1) throw new ArgumentException($"max_test must be at least 1 (or null for all), got {options.MaxTestSamples}.");
-        if (spec.Codebook is { } c)
-        {
-            CodebookMath.ValidateBits(c.Bits);
-            if (c.M < 1 || c.M > 1 << c.Bits)
-                throw new ArgumentException($"codebook_m must be in 1..{1 << c.Bits} for codebook_bits = {c.Bits}, got {c.M}.");
-            if (!(c.LearningRateScale > 0)) throw new ArgumentException($"codebook_lr_scale must be positive, got {c.LearningRateScale}.");
-        }
     }
 
     /// <inheritdoc/>

@@ -125,7 +125,7 @@ public sealed class SweepTests : IDisposable
     [InlineData("""{"base": {"schedule": "cosin"}}""", "base.schedule", "is not one of Constant, Cosine, Step")]
     [InlineData("""{"base": {"max_batches": null, "epochs": null}}""", "base.epochs", "null is not allowed")]
     [InlineData("""{"grid": {"lr": [0.001, -1]}}""", "point 0001-", "learning rate must be positive")]
-    [InlineData("""{"base": {"codebook_m": 32, "codebook_bits": 4}}""", "point 0000-", "codebook_m must be in 1..16")]
+    [InlineData("""{"base": {"codebook_m": 32, "codebook_bits": 4}}""", "point 0000-", "codebook_m must be in 2..16")]
     [InlineData("""{"name": "a b", "grid": {"lr": [0.1]}}""", "name", "letters, digits")]
     [InlineData("""{"description": "only this"}""", "", "neither \"base\" nor \"grid\"")]
     [InlineData("""[1, 2]""", "", "must be a JSON object")]
