@@ -10,7 +10,7 @@ namespace SpikeFit.Experiments.M4;
 [CsvRecord]
 public sealed partial class M4Row
 {
-    /// <summary>Method key, e.g. fp32, ptq-kmeans, uniform-ptq, qat, binary, ternary, uniform-2bit, deep-compression, cat, cat-fsc, prune-magnitude …</summary>
+    /// <summary>Method key, e.g. fp32, ptq-kmeans, uniform-ptq, qat, binary, ternary, uniform-2bit, deep-compression, cat, cat-fsc, cat-prune-magnitude …</summary>
     [CsvColumn("method")] public string Method { get; init; } = "";
     /// <summary>reference (FP32), baseline (quantize-then-cluster rows of SPEC §5) or spikefit (CAT, CAT + FSC), or pruning (criterion comparison).</summary>
     [CsvColumn("family")] public string Family { get; init; } = "";
