@@ -63,4 +63,32 @@ public sealed class CodebookTrainingTests
         var e = Assert.Throws<ArgumentException>(() => ModelZoo.Build(cpu, spec, 1));
         Assert.Contains("2-bit", e.Message);
     }
+
+    /// <summary>A CAT checkpoint loaded into a freshly built network computes with the saved codebook, not the new one's.</summary>
+    [Fact]
+    public void Loading_a_cat_checkpoint_restores_the_projected_codebook()
+    {
+        var (train, test) = TrainingFixtures.Prototypes(256, 64);
+        using var cpu = new CpuBackend();
+        var spec = NetworkSpec.Mlp(t: 3, hidden: 16) with { Codebook = new CodebookSpec(M: 4, Bits: 4) };
+        string path = Path.Combine(Path.GetTempPath(), $"spikefit-cat-{Guid.NewGuid():N}.sfck");
+        try
+        {
+            float[] saved;
+            using (var net = ModelZoo.Build(cpu, spec, 1))
+            using (var trainer = new Trainer(net, new TrainOptions { Epochs = 1, BatchSize = 32, LearningRate = 1e-2f, Seed = 1 }, path))
+            {
+                trainer.Fit(train, test);
+                saved = net.Layers.OfType<IWeightedLayer>().First().EffectiveWeights();
+            }
+            using var fresh = ModelZoo.Build(cpu, spec, 2); // other seed: other initial weights and codebook
+            Assert.NotEqual(saved, fresh.Layers.OfType<IWeightedLayer>().First().EffectiveWeights());
+            Checkpoint.Load(path, fresh);
+            Assert.Equal(saved, fresh.Layers.OfType<IWeightedLayer>().First().EffectiveWeights());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

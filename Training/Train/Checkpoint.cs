@@ -112,6 +112,9 @@ public static class Checkpoint
         }
         if (header.Parameters.Count != net.Parameters.Count)
             throw new InvalidDataException($"{path} holds {header.Parameters.Count} parameters; the network has {net.Parameters.Count}.");
+        // Derived state (a CAT layer's projected b-bit codebook) must follow the loaded latent values;
+        // otherwise the first forward after a load computes with the codebook of the network's initialisation.
+        foreach (var layer in net.Layers.OfType<IPostUpdateLayer>()) layer.AfterUpdate();
         return header;
     }
 
