@@ -1,3 +1,4 @@
+using SpikeFit.Training.Train;
 using System.CommandLine;
 using SpikeFit.Experiments.Cli;
 using SpikeFit.Training.Energy;
@@ -14,7 +15,10 @@ public static class FitCommand
 {
     public static Command Create()
     {
-        var model = new Argument<FileInfo>("MODEL") { Description = "Model description (ModelSummary JSON), e.g. Experiments/examples/mlp-784-512-10.json" };
+        var model = new Argument<FileInfo>("MODEL") { Description = "Model description (ModelSummary JSON, e.g. Experiments/examples/mlp-784-512-10.json), or a trained checkpoint (.sfck): its deployed weights are counted and its spike rates measured on the test set" };
+        var dataset = new Option<string>("--dataset") { Description = "For a checkpoint: the dataset whose test images measure the spike rates", DefaultValueFactory = _ => "fashion-mnist" };
+        var data = new Option<string?>("--data") { Description = "For a checkpoint: folder holding the four IDX files" };
+        var maxTest = new Option<int>("--max-test") { Description = "For a checkpoint: test images used to measure spike rates", DefaultValueFactory = _ => 2000 };
         var chips = new Option<FileInfo[]>("--chips") { Description = "Extra chip profiles (same layout as Training/Hardware/chips.json); a chip of the same name replaces the given fields", AllowMultipleArgumentsPerToken = true };
         var energy = new Option<FileInfo?>("--energy") { Description = "Energy constants overriding Training/Energy/energy.json (entries given replace the built-in ones)" };
         var json = CommonOptions.Json();
@@ -23,10 +27,15 @@ public static class FitCommand
         cmd.Options.Add(chips);
         cmd.Options.Add(energy);
         cmd.Options.Add(json);
+        cmd.Options.Add(dataset);
+        cmd.Options.Add(data);
+        cmd.Options.Add(maxTest);
         cmd.SetAction(parse =>
         {
             var file = parse.GetValue(model)!;
-            var summary = ModelSummary.Load(file.FullName);
+            var summary = file.Extension == ".sfck"
+                ? FromCheckpoint(file.FullName, parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(maxTest))
+                : ModelSummary.Load(file.FullName);
             var profiles = ChipCatalog.Load((parse.GetValue(chips) ?? []).Select(f => f.FullName).ToArray());
             var constants = EnergyConstants.Load(parse.GetValue(energy)?.FullName);
 
@@ -91,5 +100,20 @@ public static class FitCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>The summary of a trained model: deployed weights counted, input spike rates measured on test images.</summary>
+    private static ModelSummary FromCheckpoint(string path, string datasetName, string? dataDir, int maxTest)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist.");
+        var header = SpikeFit.Training.Train.Checkpoint.ReadHeader(path);
+        var dataset = TrainCommand.LoadDataset(datasetName, dataDir);
+        using var backend = new SpikeFit.Kernels.Core.CpuBackend();
+        using var net = SpikeFit.Training.Models.ModelZoo.Build(backend, header.Spec, header.Options.Seed);
+        SpikeFit.Training.Train.Checkpoint.Load(path, net);
+        using var trainer = new SpikeFit.Training.Train.Trainer(net, header.Options with { MaxTestSamples = maxTest });
+        var (accuracy, _, _) = trainer.Evaluate(dataset.Splits().Test, maxTest);
+        AnsiConsole.MarkupLine($"[grey]measured spike rates on {Math.Min(maxTest, dataset.TestCount):N0} test images of {Markup.Escape(dataset.Name)}: accuracy {accuracy:P2}[/]");
+        return SpikeFit.Training.Compression.ModelMetrics.Summarize(net, trainer.LastInputRates, Path.GetFileNameWithoutExtension(path), accuracy);
     }
 }
