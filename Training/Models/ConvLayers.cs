@@ -43,10 +43,8 @@ public sealed class Conv2dLayer : IWeightedLayer
         Kernel = kernel;
         Padding = padding;
         int fanIn = kernel * kernel * input.C;
-        var w = Parameter.UniformFanIn(rng, outChannels * fanIn, fanIn);
-        var b = Parameter.UniformFanIn(rng, outChannels, fanIn);
-        if (warmStart is not null && warmStart.TryGetValue(name + ".weight", out var ws) && ws.Length == w.Length) w = ws;
-        if (warmStart is not null && warmStart.TryGetValue(name + ".bias", out var bs) && bs.Length == b.Length) b = bs;
+        var w = Parameter.OrWarmStart(Parameter.UniformFanIn(rng, outChannels * fanIn, fanIn), warmStart, name + ".weight");
+        var b = Parameter.OrWarmStart(Parameter.UniformFanIn(rng, outChannels, fanIn), warmStart, name + ".bias");
         Weight = new Parameter(backend, name + ".weight", new[] { outChannels, kernel, kernel, input.C }, w, decay: true);
         Bias = new Parameter(backend, name + ".bias", new[] { outChannels }, b, decay: false);
         Constraint = constrain?.Invoke(Weight, outChannels, fanIn);

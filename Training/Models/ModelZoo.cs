@@ -71,10 +71,8 @@ public static class ModelZoo
         IReadOnlyDictionary<string, float[]>? warmStart, Func<Parameter, int, int, WeightConstraint>? constrain)
     {
         // Draw from the seed either way so the random stream (and later layers) do not depend on the warm start.
-        var w = Parameter.UniformFanIn(rng, outputs * inputs, inputs);
-        var b = Parameter.UniformFanIn(rng, outputs, inputs);
-        if (warmStart is not null && warmStart.TryGetValue(name + ".weight", out var ws) && ws.Length == w.Length) w = ws;
-        if (warmStart is not null && warmStart.TryGetValue(name + ".bias", out var bs) && bs.Length == b.Length) b = bs;
+        var w = Parameter.OrWarmStart(Parameter.UniformFanIn(rng, outputs * inputs, inputs), warmStart, name + ".weight");
+        var b = Parameter.OrWarmStart(Parameter.UniformFanIn(rng, outputs, inputs), warmStart, name + ".bias");
         return new Linear(backend, name, inputs, outputs, w, b, constrain);
     }
 

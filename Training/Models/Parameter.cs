@@ -47,4 +47,11 @@ public sealed class Parameter : IDisposable
         M.Dispose();
         V.Dispose();
     }
+
+    /// <summary>
+    /// The warm-start values of <paramref name="name"/> when present and of the right size, else
+    /// <paramref name="drawn"/> (drawn from the seed either way, so later layers do not depend on the warm start).
+    /// </summary>
+    public static float[] OrWarmStart(float[] drawn, IReadOnlyDictionary<string, float[]>? warmStart, string name) =>
+        warmStart is not null && warmStart.TryGetValue(name, out var values) && values.Length == drawn.Length ? values : drawn;
 }

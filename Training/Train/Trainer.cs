@@ -20,8 +20,7 @@ public sealed class Trainer : IDisposable
     private readonly TrainOptions _options;
     private readonly DeviceBuffer<float> _images, _logits, _losses, _gradOut;
     private readonly DeviceBuffer<int> _labels, _ids;
-    private readonly Dictionary<ISpikingLayer, DeviceBuffer<float>> _spikeSums = new();
-    private readonly Dictionary<string, DeviceBuffer<float>> _inputSums = new();
+    private readonly Dictionary<(string Name, int Features), DeviceBuffer<float>> _spikeSums = new();
     private readonly int _features, _classes, _batch;
 
     public string? CheckpointPath { get; }
@@ -192,31 +191,28 @@ public sealed class Trainer : IDisposable
             correct += CountCorrect(hostLogits, hostLabels, b);
             for (int i = 0; i < b; i++) lossSum += hostLosses[i];
             foreach (var layer in _net.Layers.OfType<ISpikingLayer>())
-            {
-                var spikes = layer.LastSpikes!;
-                int neurons = spikes.Shape.Size;
-                if (!_spikeSums.TryGetValue(layer, out var sums))
-                    _spikeSums[layer] = sums = _backend.Allocate<float>(neurons);
-                _backend.Dense.ColumnSum(spikes.Rows, neurons, spikes.Data, sums);
-                spikeTotals[layer.Name] = spikeTotals.GetValueOrDefault(layer.Name) + sums.ToArray().Sum(v => (double)v);
-                neuronSteps[layer.Name] = neuronSteps.GetValueOrDefault(layer.Name) + (double)spikes.Rows * neurons;
-            }
+                AccumulateSpikes(layer.Name, layer.LastSpikes!, spikeTotals, neuronSteps);
             // Spike rates into each weighted layer with a per-step (spiking) input: after a max pool
             // this is not the LIF layer's rate, and SOP counts need what the layer actually receives.
             foreach (var layer in _net.Layers.OfType<IWeightedLayer>())
-            {
-                if (layer.LastInput is not { PerStep: true } input) continue;
-                int features = input.Shape.Size;
-                string key = "in:" + layer.Name;
-                if (!_inputSums.TryGetValue(key, out var sums)) _inputSums[key] = sums = _backend.Allocate<float>(features);
-                _backend.Dense.ColumnSum(input.Rows, features, input.Data, sums);
-                inputTotals[layer.Name] = inputTotals.GetValueOrDefault(layer.Name) + sums.ToArray().Sum(v => (double)v);
-                inputSteps[layer.Name] = inputSteps.GetValueOrDefault(layer.Name) + (double)input.Rows * features;
-            }
+                if (layer.LastInput is { PerStep: true } input)
+                    AccumulateSpikes(layer.Name, input, inputTotals, inputSteps);
         }
         var rates = spikeTotals.ToDictionary(kv => kv.Key, kv => kv.Value / neuronSteps[kv.Key]);
         LastInputRates = inputTotals.ToDictionary(kv => kv.Key, kv => kv.Value / inputSteps[kv.Key]);
         return ((double)correct / n, lossSum / n, rates);
+    }
+
+    /// <summary>Adds the spikes of <paramref name="spikes"/> and its neuron-steps to the totals under <paramref name="name"/>.</summary>
+    private void AccumulateSpikes(string name, Activation spikes, Dictionary<string, double> totals, Dictionary<string, double> steps)
+    {
+        int features = spikes.Shape.Size;
+        // One device buffer per (tensor, width): a layer's own spikes and its input have different widths.
+        var key = (name, features);
+        if (!_spikeSums.TryGetValue(key, out var sums)) _spikeSums[key] = sums = _backend.Allocate<float>(features);
+        _backend.Dense.ColumnSum(spikes.Rows, features, spikes.Data, sums);
+        totals[name] = totals.GetValueOrDefault(name) + sums.ToArray().Sum(v => (double)v);
+        steps[name] = steps.GetValueOrDefault(name) + (double)spikes.Rows * features;
     }
 
     private static long CountCorrect(float[] logits, int[] labels, int batch)
@@ -284,6 +280,5 @@ public sealed class Trainer : IDisposable
         _losses.Dispose();
         _gradOut.Dispose();
         foreach (var s in _spikeSums.Values) s.Dispose();
-        foreach (var s in _inputSums.Values) s.Dispose();
     }
 }

@@ -40,8 +40,7 @@ public sealed class CodebookConstraint : WeightConstraint
         Shape.Validate();
         if (codebook.Length != Shape.CodebookLength)
             throw new ArgumentException($"{weight.Name}: codebook has {codebook.Length} values; {Shape} needs {Shape.CodebookLength}.");
-        string name = weight.Name.EndsWith(".weight", StringComparison.Ordinal) ? weight.Name[..^".weight".Length] : weight.Name;
-        Codebook = new Parameter(backend, name + ".codebook", new[] { Shape.Groups, m }, codebook, decay: false)
+        Codebook = new Parameter(backend, ParameterName("codebook"), new[] { Shape.Groups, m }, codebook, decay: false)
             { LearningRateScale = learningRateScale };
         Parameters = new[] { Codebook };
         _assignments = backend.Allocate<int>(Shape.Weights);

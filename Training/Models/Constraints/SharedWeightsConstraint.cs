@@ -35,12 +35,11 @@ public sealed class SharedWeightsConstraint : WeightConstraint
         var centroids = codebook ?? KMeans1D.Fit(w, m, init).Centroids;
         if (centroids.Length < m) centroids = centroids.Concat(Enumerable.Repeat(centroids[^1], m - centroids.Length)).ToArray();
         if (centroids.Length != m) throw new ArgumentException($"{weight.Name}: {centroids.Length} centroids given, M = {m}.");
+        var sorted = centroids.Order().ToArray();
         _hostAssignments = new int[w.Length];
         // Assignments are the nearest centroid of the weights this layer starts from, then frozen.
-        KMeans1D.Assign(w, centroids.Order().ToArray(), _hostAssignments);
-        var sorted = centroids.Order().ToArray();
-        string name = weight.Name.EndsWith(".weight", StringComparison.Ordinal) ? weight.Name[..^".weight".Length] : weight.Name;
-        Codebook = new Parameter(backend, name + ".codebook", new[] { 1, m }, sorted, decay: false);
+        KMeans1D.Assign(w, sorted, _hostAssignments);
+        Codebook = new Parameter(backend, ParameterName("codebook"), new[] { 1, m }, sorted, decay: false);
         Parameters = new[] { Codebook };
         weight.LearningRateScale = 0f;
         _assignments = backend.Upload<int>(_hostAssignments);

@@ -28,6 +28,13 @@ public abstract class WeightConstraint : IDisposable
         FanIn = fanIn;
     }
 
+    /// <summary>The name of an extra tensor of this layer: "fc1.weight" gives "fc1.&lt;suffix&gt;".</summary>
+    protected string ParameterName(string suffix)
+    {
+        string layer = Weight.Name.EndsWith(".weight", StringComparison.Ordinal) ? Weight.Name[..^".weight".Length] : Weight.Name;
+        return layer + "." + suffix;
+    }
+
     /// <summary>Extra trainable tensors (e.g. a codebook), after the layer's weight and bias.</summary>
     public virtual IReadOnlyList<Parameter> Parameters => Array.Empty<Parameter>();
 
