@@ -21,8 +21,12 @@ public interface IM4Progress
 }
 
 /// <summary>What one <see cref="M4Runner"/> invocation runs on, and where its rows go.</summary>
+/// <param name="BaseSpec">Neuron, encoding and readout settings for every net (null: the SPEC §3
+/// defaults); the net's architecture, T and hidden sizes still come from the preset.</param>
+/// <param name="BaseOptions">Optimiser settings besides the budget (weight decay, schedule; null:
+/// the defaults); epochs, rates, batch, seed and limits still come from the preset.</param>
 public sealed record M4RunContext(Backend Backend, Dataset Dataset, M4Preset Preset, string OutDir, string Commit,
-    string DeviceName, IReadOnlyList<string>? OnlyMethods = null);
+    string DeviceName, IReadOnlyList<string>? OnlyMethods = null, NetworkSpec? BaseSpec = null, TrainOptions? BaseOptions = null);
 
 /// <summary>
 /// Runs the M = 4 comparison (SPEC §5, §7): per net and seed, one full-precision warm start (trained
@@ -84,10 +88,23 @@ public sealed class M4Runner
 
     private static string Key(M4Row r) => $"{r.Method}|{r.Net}|b{r.Bits}|seed{r.Seed}";
 
+    /// <summary>
+    /// One method on one net and seed (a sweep point): the warm start is loaded from OutDir/models
+    /// when it is there with the same settings, else trained and saved there; then the method runs.
+    /// </summary>
+    public M4Row RunOne(string net, int seed, M4Method method, CancellationToken cancel)
+    {
+        if (!_ctx.Preset.Budgets.ContainsKey(net)) throw new ArgumentException($"net '{net}' has no budget in preset {_ctx.Preset.Name}.");
+        var spec = Spec(net);
+        var (warm, warmSeconds) = WarmStart(spec, net, seed, cancel);
+        return RunMethod(spec, net, seed, method, warm, warmSeconds, cancel);
+    }
+
     private NetworkSpec Spec(string net)
     {
         var budget = _ctx.Preset.Budgets[net];
-        var spec = net == "conv" ? NetworkSpec.Conv() : NetworkSpec.Mlp();
+        var arch = net == "conv" ? NetworkSpec.Conv() : NetworkSpec.Mlp();
+        var spec = _ctx.BaseSpec is { } b ? b with { Net = arch.Net, T = arch.T, Hidden = arch.Hidden } : arch;
         var shape = _ctx.Dataset.Shape;
         return spec with
         {
@@ -100,7 +117,7 @@ public sealed class M4Runner
     private TrainOptions Options(string net, int seed, bool fineTune)
     {
         var b = _ctx.Preset.Budgets[net];
-        return new TrainOptions
+        return (_ctx.BaseOptions ?? new TrainOptions()) with
         {
             Epochs = fineTune ? b.FineTuneEpochs : b.WarmEpochs,
             LearningRate = fineTune ? b.FineTuneLr : b.WarmLr,
@@ -119,8 +136,7 @@ public sealed class M4Runner
         if (File.Exists(path))
         {
             var header = Checkpoint.ReadHeader(path);
-            bool same = System.Text.Json.JsonSerializer.Serialize(header.Spec, Checkpoint.Json) == System.Text.Json.JsonSerializer.Serialize(spec, Checkpoint.Json)
-                        && header.Options == options;
+            bool same = SameRun(header, spec, options);
             if (same && header.EpochsCompleted >= options.Epochs)
             {
                 Checkpoint.Load(path, model);
@@ -185,13 +201,13 @@ public sealed class M4Runner
                 Fit(model, ft, what, cancel);
                 break;
             case M4Kind.Cat:
-                model = ModelZoo.Build(_ctx.Backend, CatSpec(fp, method.Bits), seed, warm);
+                model = ModelZoo.Build(_ctx.Backend, CatSpec(fp, method.Bits, method.M), seed, warm);
                 Fit(model, ft, what, cancel);
-                if (method.Bits == _ctx.Preset.PruneBits) SaveCat(model, net, seed, ft);
+                if (method.Bits == _ctx.Preset.PruneBits) SaveCat(model, net, seed, method.M, ft);
                 break;
             case M4Kind.CatPruned:
             {
-                using var cat = LoadOrTrainCat(fp, net, seed, warm, ft, cancel);
+                using var cat = LoadOrTrainCat(fp, net, seed, method.M, warm, ft, cancel);
                 var start = Stopwatch.StartNew();
                 model = Prune(cat, method.Criterion, seed, ft, what, cancel);
                 criterion = method.Criterion;
@@ -209,20 +225,23 @@ public sealed class M4Runner
         }
     }
 
-    private static NetworkSpec CatSpec(NetworkSpec fp, int bits) => fp with { Codebook = new CodebookSpec(M4Preset.M, bits) };
+    private static NetworkSpec CatSpec(NetworkSpec fp, int bits, int m) => fp with { Codebook = new CodebookSpec(m, bits) };
 
-    private string CatPath(string net, int seed) => Path.Combine(_ctx.OutDir, "models", $"{net}-seed{seed}-cat-b{_ctx.Preset.PruneBits}.sfck");
+    // M = 4 keeps the name the reproduce runs have always used; other M (sweeps) get their own file.
+    private string CatPath(string net, int seed, int m) =>
+        Path.Combine(_ctx.OutDir, "models", $"{net}-seed{seed}-cat-b{_ctx.Preset.PruneBits}{(m == M4Preset.M ? "" : $"-m{m}")}.sfck");
 
-    private void SaveCat(SpikingNetwork model, string net, int seed, TrainOptions ft) =>
-        Checkpoint.Save(CatPath(net, seed), model, ft, ft.Epochs, 0, new List<EpochReport>());
+    private void SaveCat(SpikingNetwork model, string net, int seed, int m, TrainOptions ft) =>
+        Checkpoint.Save(CatPath(net, seed, m), model, ft, ft.Epochs, 0, new List<EpochReport>());
 
     /// <summary>The CAT model pruning starts from: the cat row's saved model, or trained now (same budget) if absent.</summary>
-    private SpikingNetwork LoadOrTrainCat(NetworkSpec fp, string net, int seed, Dictionary<string, float[]> warm, TrainOptions ft,
+    private SpikingNetwork LoadOrTrainCat(NetworkSpec fp, string net, int seed, int m, Dictionary<string, float[]> warm, TrainOptions ft,
         CancellationToken cancel)
     {
-        var spec = CatSpec(fp, _ctx.Preset.PruneBits);
-        string path = CatPath(net, seed);
-        if (File.Exists(path))
+        var spec = CatSpec(fp, _ctx.Preset.PruneBits, m);
+        string path = CatPath(net, seed, m);
+        // Reused only when it was trained with this spec and budget (a sweep may vary them in one folder).
+        if (File.Exists(path) && SameRun(Checkpoint.ReadHeader(path), spec, ft))
         {
             var model = ModelZoo.Build(_ctx.Backend, spec, seed, warm);
             Checkpoint.Load(path, model);
@@ -230,9 +249,14 @@ public sealed class M4Runner
         }
         var trained = ModelZoo.Build(_ctx.Backend, spec, seed, warm);
         Fit(trained, ft, $"{net} seed {seed}: cat b={_ctx.Preset.PruneBits} (for pruning)", cancel);
-        SaveCat(trained, net, seed, ft);
+        SaveCat(trained, net, seed, m, ft);
         return trained;
     }
+
+    /// <summary>Whether a checkpoint was written by a run with this spec and these options.</summary>
+    private static bool SameRun(Checkpoint.CheckpointHeader header, NetworkSpec spec, TrainOptions options) =>
+        header.Options == options
+        && System.Text.Json.JsonSerializer.Serialize(header.Spec, Checkpoint.Json) == System.Text.Json.JsonSerializer.Serialize(spec, Checkpoint.Json);
 
     /// <summary>Iterative structured pruning to the preset's budget with fine-tuning (Training/Pruning).</summary>
     private SpikingNetwork Prune(SpikingNetwork cat, string criterion, int seed, TrainOptions ft, string what, CancellationToken cancel) =>

@@ -7,11 +7,12 @@ namespace SpikeFit.Experiments.Sweep;
 /// <summary>
 /// The registry of sweep methods (the grid's <c>method</c> key → the runner that runs it) and of
 /// the keys a grid may set. <see cref="Default"/> knows <c>fp32</c> (<see cref="TrainPointRunner"/>:
-/// full-precision training, or CAT when <c>codebook_m</c> is set); other methods plug in with
+/// full-precision training, or CAT when <c>codebook_m</c> is set) and every method of
+/// <c>reproduce m4</c> (<see cref="M4PointRunner"/>); other methods plug in with
 /// <see cref="Register"/>, before the sweep command parses its grid:
 /// <code>
-/// SweepMethods.Default.Register("ptq-kmeans", new M4PointRunner("ptq-kmeans"),
-///     new SweepKey("bits", SweepValueKind.Int, "weight bit-width b", DefaultText: "4"));
+/// SweepMethods.Default.Register("my-method", new MyPointRunner(),
+///     new SweepKey("my_key", SweepValueKind.Int, "what it sets", DefaultText: "4"));
 /// </code>
 /// Tests build their own instance, so fake runners never leak into the CLI.
 /// </summary>
@@ -24,7 +25,7 @@ public sealed class SweepMethods
     public const string DefaultMethod = "fp32";
 
     /// <summary>The registry the <c>sweep</c> and <c>merge</c> commands use.</summary>
-    public static SweepMethods Default { get; } = WithTraining();
+    public static SweepMethods Default { get; } = WithM4Methods();
 
     /// <summary>A registry with the common keys and no methods (tests register fakes).</summary>
     public SweepMethods()
@@ -37,6 +38,17 @@ public sealed class SweepMethods
     {
         var methods = new SweepMethods();
         methods.Register(DefaultMethod, new TrainPointRunner());
+        return methods;
+    }
+
+    /// <summary>
+    /// <see cref="WithTraining"/> plus every method of <c>reproduce m4</c> (qat, deep-compression,
+    /// cat, cat-fsc, …) through <see cref="M4PointRunner"/>, with their keys (bits, m, warm_epochs, …).
+    /// </summary>
+    public static SweepMethods WithM4Methods()
+    {
+        var methods = WithTraining();
+        M4PointRunner.RegisterAll(methods);
         return methods;
     }
 

@@ -13,7 +13,9 @@ public sealed class HopfieldReproductionTests
     {
         using var backend = new CpuBackend();
         var config = new HopfieldConfig(400, 200, WeightDistribution.Geometric(8.45));
-        var r = HopfieldReproduction.Run(backend, config, (uint)Random.Shared.Next(), HopfieldDynamics.Async);
+        // A fixed seed: the assertions below are statistical (about 1 fresh seed in 300 misses one of
+        // the heaviest patterns), so a fresh seed per run would make the test flaky, not stronger.
+        var r = HopfieldReproduction.Run(backend, config, 1u, HopfieldDynamics.Async);
         var s = r.Summary;
         // Theory: about 0.049·N. The finite network retrieves the same heaviest block, plus a few beyond it.
         Assert.InRange(s.RetrievedTheory, 15, 25);
