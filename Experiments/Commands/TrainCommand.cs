@@ -39,13 +39,14 @@ public static class TrainCommand
         var codebookM = new Option<int?>("--codebook-m") { Description = "Train with learnable M-value codebooks (SpikeFit CAT), e.g. 4" };
         var codebookBits = new Option<int>("--codebook-bits") { Description = "Codebook grid precision in bits (2, 3, 4, 8, 16)", DefaultValueFactory = _ => 4 };
         var codebookPerNeuron = new Option<bool>("--codebook-per-neuron") { Description = "One codebook per output neuron instead of per layer" };
+        var codebookNetwork = new Option<bool>("--codebook-whole-network") { Description = "One codebook (M values, one scale) shared by every layer instead of one per layer" };
         var codebookLr = new Option<float>("--codebook-lr-scale") { Description = "Codebook learning rate as a fraction of --lr", DefaultValueFactory = _ => 0.1f };
         var warmStart = new Option<string?>("--warm-start") { Description = "Start from this full-precision checkpoint (checkpoint.sfck of an earlier train run)" };
         var json = CommonOptions.Json();
         var cmd = new Command("train", "Train a full-precision SNN (BPTT with surrogate gradients) with checkpoints after every epoch");
         foreach (var o in new Option[] { dataset, data, net, t, hidden, batch, epochs, lr, wd, schedule, seed, surrogate, reset, detach,
                      readout, encoding, device, output, resume, maxBatches, maxTest, codebookM, codebookBits, codebookPerNeuron,
-                     codebookLr, warmStart, json })
+                     codebookNetwork, codebookLr, warmStart, json })
             cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
@@ -61,7 +62,8 @@ public static class TrainCommand
                 Readout = parse.GetValue(readout),
                 Encoding = parse.GetValue(encoding),
                 Codebook = parse.GetValue(codebookM) is int m
-                    ? new CodebookSpec(m, parse.GetValue(codebookBits), parse.GetValue(codebookPerNeuron), parse.GetValue(codebookLr))
+                    ? new CodebookSpec(m, parse.GetValue(codebookBits), parse.GetValue(codebookPerNeuron), parse.GetValue(codebookLr),
+                        WholeNetwork: parse.GetValue(codebookNetwork))
                     : null,
             };
             var options = new TrainOptions

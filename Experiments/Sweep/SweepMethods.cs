@@ -122,6 +122,7 @@ public sealed class SweepMethods
         yield return new("codebook_m", SweepValueKind.Int, "train with learnable M-value codebooks (CAT); null: full precision", Nullable: true, DefaultText: "null");
         yield return new("codebook_bits", SweepValueKind.Int, "codebook grid precision in bits (2..16)", DefaultText: "4");
         yield return new("codebook_per_neuron", SweepValueKind.Bool, "one codebook per output neuron instead of per layer", DefaultText: "false");
+        yield return new("codebook_whole_network", SweepValueKind.Bool, "one codebook shared by every layer instead of one per layer", DefaultText: "false");
         yield return new("codebook_lr_scale", SweepValueKind.Float, "codebook learning rate as a fraction of lr", DefaultText: "0.1");
     }
 }

@@ -34,7 +34,7 @@ public sealed class TrainPointRunner : ISweepPointRunner
             Encoding = point.GetEnum("encoding", baseSpec.Encoding),
             Codebook = point.GetNullableInt("codebook_m", null) is int m
                 ? new CodebookSpec(m, point.GetInt("codebook_bits", 4), point.GetBool("codebook_per_neuron", false),
-                    (float)point.GetDouble("codebook_lr_scale", 0.1))
+                    (float)point.GetDouble("codebook_lr_scale", 0.1), WholeNetwork: point.GetBool("codebook_whole_network", false))
                 : null,
         };
         var options = new TrainOptions
@@ -62,6 +62,8 @@ public sealed class TrainPointRunner : ISweepPointRunner
             if (c.M < 2 || c.M > 1 << c.Bits)
                 throw new ArgumentException($"codebook_m must be in 2..{1 << c.Bits} for codebook_bits = {c.Bits}, got {c.M}.");
             if (!(c.LearningRateScale > 0)) throw new ArgumentException($"codebook_lr_scale must be positive, got {c.LearningRateScale}.");
+            if (c.PerNeuron && c.WholeNetwork)
+                throw new ArgumentException("codebook_per_neuron and codebook_whole_network are both true; choose one codebook scope.");
         }
         spec.Validate();
         options.Validate();

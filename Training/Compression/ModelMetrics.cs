@@ -22,7 +22,7 @@ public static class ModelMetrics
     /// </summary>
     public static WeightStorage StorageOf(IWeightedLayer layer, float[] effective, int codebookLimit = 256) => layer.Constraint switch
     {
-        CodebookConstraint c => new(c.Bits, c.PerNeuron ? CodebookScope.Neuron : CodebookScope.Layer),
+        CodebookConstraint c => new(c.Bits, c.WholeNetwork ? CodebookScope.Network : c.PerNeuron ? CodebookScope.Neuron : CodebookScope.Layer),
         SteConstraint s => new(s.Bits, CodebookScope.Layer),
         SharedWeightsConstraint => new(32, CodebookScope.Layer),
         _ => WeightValues.CountDistinct(effective) <= codebookLimit ? new(32, CodebookScope.Layer) : new(32, CodebookScope.None),

@@ -72,7 +72,8 @@ public sealed record LayerSummary(
         get
         {
             long bits = Parameters * BitsPerSynapse + 32; // threshold
-            if (Scope == CodebookScope.Layer) bits += (long)DistinctValues * WeightBits + 32;
+            // A whole-network codebook is counted once per layer too: every core holding a layer needs its copy.
+            if (Scope is CodebookScope.Layer or CodebookScope.Network) bits += (long)DistinctValues * WeightBits + 32;
             else if (Scope == CodebookScope.Neuron) bits += (long)Neurons * MaxDistinctPerNeuron * WeightBits + 32;
             return bits;
         }

@@ -17,7 +17,8 @@ public static class ModelZoo
         var rng = new Random(seed);
         var layers = new List<ILayer>();
         var lif = spec.Lif;
-        var constrain = Constrain(backend, spec);
+        var shared = spec.Codebook is { WholeNetwork: true } wn ? new NetworkCodebook(backend, wn.M, wn.Bits, wn.LearningRateScale) : null;
+        var constrain = Constrain(backend, spec, shared);
         switch (spec.Net)
         {
             case "mlp":
@@ -56,6 +57,12 @@ public static class ModelZoo
             ? new IntegratorLayer(backend, "readout", outShape, spec.Beta)
             : new LifLayer(backend, "lif.out", outShape, lif));
         var network = new SpikingNetwork(backend, spec, layers);
+        if (shared is not null)
+        {
+            // One codebook for every layer: initialised from all weights together, in layer order.
+            var all = network.Layers.OfType<IWeightedLayer>().SelectMany(l => l.Weight.Value.ToArray()).ToArray();
+            shared.Initialise(InitialCodebook(all, 1, all.Length, spec.Codebook! with { PerNeuron = false }));
+        }
         if (warmStart is not null)
         {
             // Weights and biases were used at construction; this also restores codebooks (e.g. a pruned CAT model).
@@ -77,8 +84,10 @@ public static class ModelZoo
     }
 
     /// <summary>The weight constraint every weighted layer gets under <paramref name="spec"/>, or null for full precision.</summary>
-    private static Func<Parameter, int, int, WeightConstraint>? Constrain(Backend backend, NetworkSpec spec)
+    private static Func<Parameter, int, int, WeightConstraint>? Constrain(Backend backend, NetworkSpec spec, NetworkCodebook? shared)
     {
+        if (shared is not null)
+            return (weight, rows, fanIn) => new CodebookConstraint(backend, weight, rows, fanIn, shared);
         if (spec.Codebook is { } cb)
             return (weight, rows, fanIn) => new CodebookConstraint(backend, weight, rows, fanIn,
                 InitialCodebook(weight.Value.ToArray(), rows, fanIn, cb), cb.M, cb.Bits, cb.PerNeuron, cb.LearningRateScale);

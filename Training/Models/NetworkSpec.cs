@@ -7,11 +7,16 @@ public enum InputEncoding { Direct, Poisson }
 
 /// <summary>
 /// Clusterization-aware training (SPEC §4): every dense layer keeps an M-value codebook on a b-bit
-/// grid, per layer or per output neuron, learnt with the weights at <see cref="LearningRateScale"/>
-/// times the weights' learning rate.
+/// grid, per layer, per output neuron, or one for the whole network (<see cref="WholeNetwork"/>:
+/// every layer shares M values and one scale), learnt with the weights at
+/// <see cref="LearningRateScale"/> times the weights' learning rate.
 /// </summary>
 public sealed record CodebookSpec(int M = 4, int Bits = 4, bool PerNeuron = false, float LearningRateScale = 0.1f,
-    CodebookInit Init = CodebookInit.KMeans, int InitSeed = 0);
+    CodebookInit Init = CodebookInit.KMeans, int InitSeed = 0, bool WholeNetwork = false)
+{
+    /// <summary>"per layer", "per neuron" or "whole network".</summary>
+    public string ScopeName => WholeNetwork ? "whole network" : PerNeuron ? "per neuron" : "per layer";
+}
 
 /// <summary>
 /// Quantization-aware training with the straight-through estimator (baselines 4–5, SPEC §5): every
@@ -77,6 +82,7 @@ public sealed record NetworkSpec
             if (c.Bits is not (2 or 3 or 4 or 8 or 16)) throw new ArgumentException($"codebook bits must be 2, 3, 4, 8 or 16, got {c.Bits}.");
             if (c.M > 1 << c.Bits) throw new ArgumentException($"codebook M = {c.M} values do not fit a {c.Bits}-bit grid (at most {1 << c.Bits}): raise the bits or lower M.");
             if (!(c.LearningRateScale >= 0)) throw new ArgumentException($"codebook learning-rate scale must be ≥ 0, got {c.LearningRateScale}.");
+            if (c.PerNeuron && c.WholeNetwork) throw new ArgumentException("choose one codebook scope: per neuron or whole network, not both.");
         }
         if (Ste is { Quantizer: SteQuantizer.UniformSymmetric, Bits: < 2 or > 16 } s)
             throw new ArgumentException($"uniform QAT bits must be 2..16, got {s.Bits}.");
@@ -87,7 +93,7 @@ public sealed record NetworkSpec
         $"{Net} {InputHeight}x{InputWidth}x{InputChannels}-{string.Join("-", Hidden)}-{Classes} T={T} β={Beta} θ={Theta} " +
         $"{Reset.ToString().ToLowerInvariant()} reset, {Surrogate} surrogate, {Encoding.ToString().ToLowerInvariant()} input, " +
         $"{(Readout == Readout.Membrane ? "membrane" : "spike-count")} readout" +
-        (Codebook is { } c ? $", CAT M={c.M} b={c.Bits} {(c.PerNeuron ? "per neuron" : "per layer")}" : "") +
+        (Codebook is { } c ? $", CAT M={c.M} b={c.Bits} {c.ScopeName}" : "") +
         (Ste is { } q ? $", STE {q.Quantizer}{(q.Quantizer == SteQuantizer.UniformSymmetric ? $" {q.Bits}-bit" : "")}" : "") +
         (SharedWeights is { } sw ? $", shared weights M={sw.M}" : "");
 }

@@ -5,7 +5,8 @@ using SpikeFit.Training.Compression;
 namespace SpikeFit.Training.Models.Constraints;
 
 /// <summary>
-/// SpikeFit CAT (SPEC §4): a latent codebook per group (one per layer, or one per output neuron),
+/// SpikeFit CAT (SPEC §4): a latent codebook per group (one per layer, or one per output neuron,
+/// or one for the whole network through a shared <see cref="NetworkCodebook"/>),
 /// projected to a signed b-bit grid with one scale per layer after every update; each forward
 /// assigns every weight to its nearest projected centroid and gathers Ŵ = c[a] (fused kernel).
 /// Backward is straight-through for W (∂W = ∂Ŵ, already in the weight gradient) and summed per
@@ -15,17 +16,25 @@ public sealed class CodebookConstraint : WeightConstraint
 {
     private readonly DeviceBuffer<int> _assignments;
     private readonly DeviceBuffer<float> _quantized, _projected;
-    private readonly float[] _hostLatent, _hostProjected;
+    private readonly float[] _hostLatent = Array.Empty<float>(), _hostProjected = Array.Empty<float>();
+    private readonly NetworkCodebook? _shared;
     private float _scale;
 
     public int Bits { get; }
     public int M => Shape.M;
     public bool PerNeuron { get; }
+    /// <summary>The codebook is the network's, shared with every weighted layer.</summary>
+    public bool WholeNetwork => _shared is not null;
     public CodebookShape Shape { get; }
     public Parameter Codebook { get; }
     public override IReadOnlyList<Parameter> Parameters { get; }
     public override int WeightBits => Bits;
-    public override string Describe => $"CAT M={M} b={Bits} {(PerNeuron ? "per neuron" : "per layer")}";
+    public override string Describe => $"CAT M={M} b={Bits} {(WholeNetwork ? "whole network" : PerNeuron ? "per neuron" : "per layer")}";
+
+    /// <summary>Whole-network scope: this layer's Σ_(a=m) ∂Ŵ, summed over layers by the <see cref="NetworkCodebook"/>.</summary>
+    internal DeviceBuffer<float>? PartialGradient { get; }
+    /// <summary>Backward passes this layer has made (the shared sum checks all layers are in step).</summary>
+    internal long PartialSteps { get; private set; }
 
     /// <param name="codebook">Initial latent codebook [groups, m], each group sorted ascending.</param>
     public CodebookConstraint(Backend backend, Parameter weight, int rows, int fanIn, float[] codebook, int m, int bits,
@@ -51,12 +60,30 @@ public sealed class CodebookConstraint : WeightConstraint
         AfterUpdate();
     }
 
+    /// <summary>Whole-network scope: this layer assigns to <paramref name="shared"/>'s codebook. The
+    /// first layer to join owns the tensor (lists it as its parameter and projects it).</summary>
+    public CodebookConstraint(Backend backend, Parameter weight, int rows, int fanIn, NetworkCodebook shared)
+        : base(backend, weight, rows, fanIn)
+    {
+        _shared = shared;
+        Bits = shared.Bits;
+        Shape = new CodebookShape(1, rows * fanIn, shared.M);
+        Shape.Validate();
+        Codebook = shared.Codebook;
+        shared.Join(this);
+        Parameters = shared.IsOwner(this) ? new[] { Codebook } : Array.Empty<Parameter>();
+        _assignments = backend.Allocate<int>(Shape.Weights);
+        _quantized = backend.Allocate<float>(Shape.Weights);
+        _projected = shared.Projected;
+        PartialGradient = backend.Allocate<float>(shared.M);
+    }
+
     /// <summary>The projected codebook (Δ·q), its integer levels q, the scale Δ and the assignments, on the host.</summary>
     public (float[] Codebook, int[] Levels, float Scale, int[] Assignments) Deployed()
     {
         Effective();
         var codebook = _projected.ToArray();
-        float scale = _scale;
+        float scale = _shared?.Scale ?? _scale;
         var levels = codebook.Select(c => scale > 0 ? (int)MathF.Round(c / scale) : 0).ToArray();
         return (codebook, levels, scale, _assignments.ToArray());
     }
@@ -67,7 +94,17 @@ public sealed class CodebookConstraint : WeightConstraint
         return _quantized;
     }
 
-    public override void Backward() => Backend.Codebook.CentroidGradient(Shape, Weight.Grad, _assignments, Codebook.Grad);
+    public override void Backward()
+    {
+        if (_shared is null)
+        {
+            Backend.Codebook.CentroidGradient(Shape, Weight.Grad, _assignments, Codebook.Grad);
+            return;
+        }
+        Backend.Codebook.CentroidGradient(Shape, Weight.Grad, _assignments, PartialGradient!);
+        PartialSteps++;
+        if (_shared.IsOwner(this)) _shared.SumGradients();
+    }
 
     /// <summary>
     /// Re-projects the latent codebook to the b-bit grid with distinct levels per group
@@ -77,6 +114,11 @@ public sealed class CodebookConstraint : WeightConstraint
     /// </summary>
     public override void AfterUpdate()
     {
+        if (_shared is not null)
+        {
+            if (_shared.IsOwner(this)) _shared.Project();
+            return;
+        }
         Codebook.Value.CopyTo(_hostLatent);
         _scale = DistinctLevels.Project(_hostLatent, _hostProjected, Shape.Groups, M, Bits);
         _projected.CopyFrom(_hostProjected);
@@ -84,9 +126,14 @@ public sealed class CodebookConstraint : WeightConstraint
 
     public override void Dispose()
     {
-        Codebook.Dispose();
         _assignments.Dispose();
         _quantized.Dispose();
-        _projected.Dispose();
+        PartialGradient?.Dispose();
+        if (_shared is null)
+        {
+            Codebook.Dispose();
+            _projected.Dispose();
+        }
+        else if (_shared.IsOwner(this)) _shared.Dispose();
     }
 }
