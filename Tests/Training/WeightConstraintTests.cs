@@ -11,45 +11,6 @@ public sealed class WeightConstraintTests
 {
     private const int Batch = 12;
 
-    /// <summary>Mean loss of one fixed batch, and the network's gradients from one backward.</summary>
-    private sealed class Probe : IDisposable
-    {
-        private readonly Backend _b;
-        private readonly SpikingNetwork _net;
-        private readonly DeviceBuffer<float> _images, _logits, _losses, _grad;
-        private readonly DeviceBuffer<int> _labels;
-
-        public Probe(Backend backend, SpikingNetwork net, DataSplit data)
-        {
-            _b = backend;
-            _net = net;
-            _images = backend.Upload<float>(data.Images.AsSpan(0, Batch * data.Features).ToArray());
-            _labels = backend.Upload<int>(data.Labels.AsSpan(0, Batch).ToArray());
-            _logits = backend.Allocate<float>(Batch * net.Spec.Classes);
-            _losses = backend.Allocate<float>(Batch);
-            _grad = backend.Allocate<float>((long)net.Spec.T * Batch * net.Spec.Classes);
-        }
-
-        public double Loss()
-        {
-            var output = _net.Forward(_images, Batch);
-            _b.Loss.SoftmaxCrossEntropy(_net.Spec.T, Batch, _net.Spec.Classes, _net.ReadoutScale, output.Data, _labels, _logits, _losses, _grad);
-            return _losses.ToArray().Average(v => (double)v);
-        }
-
-        public void Backward()
-        {
-            var output = _net.Forward(_images, Batch);
-            _b.Loss.SoftmaxCrossEntropy(_net.Spec.T, Batch, _net.Spec.Classes, _net.ReadoutScale, output.Data, _labels, _logits, _losses, _grad);
-            _net.Backward(output with { Data = _grad });
-        }
-
-        public void Dispose()
-        {
-            _images.Dispose(); _labels.Dispose(); _logits.Dispose(); _losses.Dispose(); _grad.Dispose();
-        }
-    }
-
     private static Dictionary<string, float[]> Warm(Backend backend, NetworkSpec spec, int seed)
     {
         using var net = ModelZoo.Build(backend, spec, seed);
@@ -72,7 +33,7 @@ public sealed class WeightConstraintTests
         var fp = NetworkSpec.Mlp(t: 4, hidden: 16);
         var spec = kind == "cat" ? fp with { Codebook = new CodebookSpec(M: 4, Bits: 16) } : fp with { SharedWeights = new SharedWeightsSpec(M: 4) };
         using var net = ModelZoo.Build(cpu, spec, 5, Warm(cpu, fp, 5));
-        using var probe = new Probe(cpu, net, data);
+        using var probe = new LossProbe(cpu, net, data, Batch);
         var output = (Linear)net.Layers.Single(l => l.Name == "fc2");
         var codebook = output.Constraint!.Parameters.Single();
         probe.Backward();
@@ -186,8 +147,8 @@ public sealed class WeightConstraintTests
             Assert.True(WeightValues.CountDistinct(w) <= 3); // −α, 0, α
         }
         using var reference = ModelZoo.Build(cpu, fp, 2, new Dictionary<string, float[]>(warm.Concat(snapped).GroupBy(kv => kv.Key).Select(g => g.Last())));
-        using (var p = new Probe(cpu, qat, data)) p.Backward();
-        using (var p = new Probe(cpu, reference, data)) p.Backward();
+        using (var p = new LossProbe(cpu, qat, data, Batch)) p.Backward();
+        using (var p = new LossProbe(cpu, reference, data, Batch)) p.Backward();
         foreach (var name in snapped.Keys)
         {
             var a = qat.Parameters.Single(x => x.Name == name).Grad.ToArray();

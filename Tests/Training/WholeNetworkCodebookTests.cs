@@ -10,19 +10,6 @@ public sealed class WholeNetworkCodebookTests
 {
     private const int Batch = 12;
 
-    private static float[] Backward(Backend b, SpikingNetwork net, DataSplit data)
-    {
-        using var images = b.Upload<float>(data.Images.AsSpan(0, Batch * data.Features).ToArray());
-        using var labels = b.Upload<int>(data.Labels.AsSpan(0, Batch).ToArray());
-        using var logits = b.Allocate<float>(Batch * net.Spec.Classes);
-        using var losses = b.Allocate<float>(Batch);
-        using var grad = b.Allocate<float>((long)net.Spec.T * Batch * net.Spec.Classes);
-        var output = net.Forward(images, Batch);
-        b.Loss.SoftmaxCrossEntropy(net.Spec.T, Batch, net.Spec.Classes, net.ReadoutScale, output.Data, labels, logits, losses, grad);
-        net.Backward(output with { Data = grad });
-        return losses.ToArray();
-    }
-
     /// <summary>
     /// The shared centroid gradient is Σ over layers of each layer's Σ_(a=m) ∂Ŵ: a per-layer CAT
     /// network whose codebooks all hold the shared values computes the same Ŵ, so the sum of its
@@ -58,8 +45,9 @@ public sealed class WholeNetworkCodebookTests
         for (int i = 0; i < layersW.Count; i++) Assert.Equal(layersL[i].EffectiveWeights(), layersW[i].EffectiveWeights());
         Assert.InRange(layersW.SelectMany(l => l.EffectiveWeights()).Distinct().Count(), 2, 4);
 
-        var lossW = Backward(cpu, whole, data);
-        var lossL = Backward(cpu, perLayer, data);
+        float[] lossW, lossL;
+        using (var probe = new LossProbe(cpu, whole, data, Batch)) lossW = probe.Backward();
+        using (var probe = new LossProbe(cpu, perLayer, data, Batch)) lossL = probe.Backward();
         Assert.Equal(lossL, lossW);
         var expected = new double[4];
         foreach (var l in layersL)
