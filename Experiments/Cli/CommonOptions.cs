@@ -97,8 +97,21 @@ public static class CommonOptions
         cpus = Environment.ProcessorCount,
     };
 
-    public static string GitCommit()
+    /// <summary>
+    /// The commit this program was built from (12 hex digits): the one the SDK stamps into the
+    /// assembly's informational version ("1.0.0+&lt;sha&gt;"), so a published copy run from another
+    /// checkout, or from a repository whose HEAD moved since, still reports its own code. Falls back to
+    /// <c>git rev-parse HEAD</c>, then <c>SPIKEFIT_COMMIT</c>, then "unknown". Read once per process.
+    /// </summary>
+    public static string GitCommit() => BuildCommit.Value;
+
+    private static readonly Lazy<string> BuildCommit = new(() =>
     {
+        string? info = System.Reflection.CustomAttributeExtensions
+            .GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(typeof(CommonOptions).Assembly)?.InformationalVersion;
+        int plus = info?.IndexOf('+') ?? -1;
+        if (plus >= 0 && info!.Length - plus - 1 >= 7 && info[(plus + 1)..].All(Uri.IsHexDigit))
+            return info[(plus + 1)..Math.Min(info.Length, plus + 13)];
         try
         {
             var psi = new System.Diagnostics.ProcessStartInfo("git", "rev-parse --short=12 HEAD")
@@ -112,7 +125,7 @@ public static class CommonOptions
         {
             return Environment.GetEnvironmentVariable("SPIKEFIT_COMMIT") ?? "unknown";
         }
-    }
+    });
 
     public static string FormatBytes(long bytes) =>
         bytes <= 0 ? "-" : bytes >= 1L << 40 ? "host RAM" : bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F1} GiB" : $"{bytes / (double)(1L << 20):F0} MiB";
