@@ -81,7 +81,7 @@ public sealed class M4PointRunner : ISweepPointRunner
     /// <inheritdoc/>
     public void Validate(SweepPoint point)
     {
-        if (point.Values.ContainsKey("codebook_m") && point.GetNullableInt("codebook_m", null) is not null)
+        if (point.GetNullableInt("codebook_m", null) is not null)
             throw new ArgumentException($"codebook_m applies to method fp32; method '{_template.Key}' takes its codebook size from 'm' and its precision from 'bits'.");
         var method = Method(point);
         if (HasBits) CodebookMath.ValidateBits(method.Bits);
@@ -98,10 +98,8 @@ public sealed class M4PointRunner : ISweepPointRunner
             if (point.GetInt("prune_rounds", DefaultPruneRounds) < 1) throw new ArgumentException("prune_rounds must be at least 1.");
             if (point.GetInt("prune_score_batches", DefaultScoreBatches) < 1) throw new ArgumentException("prune_score_batches must be at least 1.");
         }
+        // The network and training keys, epochs and lr included (only their defaults differ here, and both are valid).
         new TrainPointRunner().Validate(point);
-        var (spec, options) = Configure(point);
-        options.Validate();
-        spec.Validate();
     }
 
     /// <inheritdoc/>

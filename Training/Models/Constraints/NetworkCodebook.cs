@@ -25,7 +25,6 @@ public sealed class NetworkCodebook : IDisposable
     public Parameter Codebook { get; }
     public DeviceBuffer<float> Projected { get; }
     public float Scale { get; private set; }
-    public IReadOnlyList<CodebookConstraint> Members => _members;
 
     public NetworkCodebook(Backend backend, int m, int bits, float learningRateScale)
     {
