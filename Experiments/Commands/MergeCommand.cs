@@ -52,6 +52,11 @@ public static class MergeCommand
                 return 1;
             }
             AnsiConsole.MarkupLine($"[green]merged[/] {outcome.Rows} of {outcome.GridPoints} points from {outcome.Tables.Count} table(s) into {Markup.Escape(outcome.OutPath)}");
+            // A grid that asks for a report (reproduce m4's "report": "m4") gets it from the merged table.
+            string mergedDir = Path.GetDirectoryName(Path.GetFullPath(outcome.OutPath))!;
+            if (SweepSidecar.TryRead(mergedDir) is { } sidecar
+                && SweepReports.WriteIfComplete(sidecar, mergedDir, outcome.OutPath, SweepMethods.Default) is { } report)
+                foreach (var f in report.All) AnsiConsole.MarkupLine($"[grey]wrote {Markup.Escape(f)}[/]");
             return 0;
         });
         return cmd;

@@ -2,14 +2,18 @@ using System.CommandLine;
 using System.Diagnostics;
 using SpikeFit.Experiments.Cli;
 using SpikeFit.Experiments.M4;
+using SpikeFit.Experiments.M4.Methods;
+using SpikeFit.Experiments.Sweep;
 using Spectre.Console;
 
 namespace SpikeFit.Experiments.Commands;
 
 /// <summary>
-/// <c>spikefit reproduce m4</c>: the M = 4 comparison of SPEC §5/§7 — every quantize-then-cluster
-/// baseline and SpikeFit (CAT, CAT + FSC) for the MLP and conv nets, written as runs.csv,
-/// summary.csv, summary.md and plots. Resumable: finished rows are never recomputed.
+/// <c>spikefit reproduce m4</c>: the M = 4 comparison of DESIGN §5/§7 — every registered M = 4
+/// method (<see cref="M4Methods"/>) for the preset's nets, bit-widths and seeds. The preset becomes a
+/// sweep grid (<see cref="M4Preset.ToGridJson"/>, written beside the table), the sweep engine runs it
+/// (resume, shards, Slurm as for any sweep), and the complete table becomes runs.csv, summary.csv,
+/// summary.md and the plots (<see cref="SweepReports"/>).
 /// </summary>
 public static class ReproduceM4Command
 {
@@ -24,44 +28,92 @@ public static class ReproduceM4Command
         var dataset = new Option<string>("--dataset") { Description = "fashion-mnist (default), mnist, kmnist, or any IDX folder via --data", DefaultValueFactory = _ => "fashion-mnist" };
         var data = new Option<string?>("--data") { Description = "Folder holding the four IDX files (gz or raw)" };
         var device = CommonOptions.Device();
-        var outDir = new Option<string?>("--out") { Description = "Output folder (default results/m4/<dataset> for full, results/m4/<dataset>/<preset> otherwise)" };
-        var resume = new Option<bool>("--resume") { Description = "Keep the rows already in runs.csv and run only the missing ones" };
-        var methods = new Option<string[]?>("--methods") { Description = "Run only these methods (fp32 always runs), e.g. --methods cat qat", AllowMultipleArgumentsPerToken = true };
+        var outDir = new Option<string?>("--out") { Description = "Output folder (default runs/m4/<dataset>/<preset>; the committed tables were written with --out results/m4/<dataset>[/<preset>])" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the table in --out: points already there are kept, not recomputed" };
+        var methods = new Option<string[]?>("--methods") { Description = "Run only these methods (the fp32 reference always runs), e.g. --methods cat qat", AllowMultipleArgumentsPerToken = true };
         var nets = new Option<string[]?>("--nets") { Description = "Override the preset's nets (mlp, conv)", AllowMultipleArgumentsPerToken = true };
-        var seeds = new Option<int[]?>("--seeds") { Description = "Override the preset's seeds", AllowMultipleArgumentsPerToken = true };
+        var seeds = new Option<int[]?>("--seeds") { Description = "Override the preset's seeds (distinct)", AllowMultipleArgumentsPerToken = true };
+        var shard = new Option<string?>("--shard") { Description = "Run only shard i of N (0-based) into its own table; combine with spikefit merge OUT" };
+        var emit = new Option<bool>("--emit-slurm") { Description = "Write the preset's grid and a Slurm job-array script (one task per shard) into --out, and exit" };
+        var shards = new Option<int?>("--shards") { Description = "With --emit-slurm or --list: the number of shards (default: one per point, at most 1000)" };
+        var slurmOut = new Option<string?>("--slurm-out") { Description = "With --emit-slurm: the script's path (default <out>/m4-<preset>.sbatch)" };
+        var list = new Option<bool>("--list") { Description = "Print the preset's points (ids, methods, shards) and exit" };
         var json = CommonOptions.Json();
         var cmd = new Command("m4", "The M = 4 comparison: quantize-then-cluster baselines vs SpikeFit CAT (+ FSC), into CSV tables, a summary and plots");
-        foreach (var o in new Option[] { preset, dataset, data, device, outDir, resume, methods, nets, seeds, json }) cmd.Options.Add(o);
-        cmd.SetAction(parse => Run(parse.GetValue(preset)!, parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(device)!,
-            parse.GetValue(outDir), parse.GetValue(resume), parse.GetValue(methods), parse.GetValue(nets), parse.GetValue(seeds),
-            parse.GetValue(json), Environment.GetCommandLineArgs()));
+        foreach (var o in new Option[] { preset, dataset, data, device, outDir, resume, methods, nets, seeds, shard, emit, shards, slurmOut, list, json })
+            cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            var plan = Plan(parse.GetValue(preset)!, parse.GetValue(dataset)!, parse.GetValue(outDir), parse.GetValue(methods),
+                parse.GetValue(nets), parse.GetValue(seeds));
+            var shardSpec = parse.GetValue(shard) is { } s ? SweepShard.Parse(s) : (SweepShard?)null;
+            if (parse.GetValue(shards) is < 1) throw new ArgumentException($"--shards must be at least 1, got {parse.GetValue(shards)}.");
+            if (parse.GetValue(list)) return SweepCommand.List(plan.Grid, shardSpec?.Count ?? parse.GetValue(shards));
+            if (parse.GetValue(emit))
+            {
+                if (shardSpec is not null) throw new ArgumentException("--emit-slurm writes the script for every shard; leave out --shard (use --shards N for the count).");
+                SweepEngine.Preflight(plan.Grid, new SweepOptions { OutDir = plan.Dir, Resume = true });
+                WriteGrid(plan);
+                return SweepCommand.EmitSlurm(plan.Grid, plan.GridPath, plan.Dir, parse.GetValue(shards), parse.GetValue(dataset)!,
+                    parse.GetValue(data), parse.GetValue(device)!, parse.GetValue(slurmOut));
+            }
+            if (parse.GetValue(shards) is not null)
+                throw new ArgumentException("--shards goes with --emit-slurm or --list; to run one shard use --shard i/N.");
+            return Run(plan, shardSpec, parse.GetValue(resume), parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(device)!,
+                parse.GetValue(json));
+        });
         return cmd;
     }
 
-    private static int Run(string presetName, string datasetName, string? dataDir, string device, string? outDir, bool resume,
-        string[]? methods, string[]? nets, int[]? seeds, FileInfo? json, string[] argv)
+    /// <summary>The preset (with its overrides), its grid and where it goes.</summary>
+    /// <param name="GridPath">DIR/m4-&lt;preset&gt;.grid.json: the grid file, so the run can also be sharded as a plain sweep.</param>
+    internal sealed record M4Plan(M4Preset Preset, SweepGrid Grid, string Dir, string GridPath, string GridJson);
+
+    /// <summary>Checks the options and builds the preset's grid (nothing is written).</summary>
+    internal static M4Plan Plan(string presetName, string datasetName, string? outDir, string[]? methods, string[]? nets, int[]? seeds)
     {
-        var total = Stopwatch.StartNew();
         var preset = M4Preset.ByName(presetName);
         if (nets is { Length: > 0 })
         {
             var bad = nets.FirstOrDefault(n => !preset.Budgets.ContainsKey(n));
             if (bad is not null) throw new ArgumentException($"--nets: unknown net '{bad}'; use mlp or conv.");
+            if (nets.Distinct().Count() != nets.Length) throw new ArgumentException($"--nets: {string.Join(" ", nets)} names a net twice; list each once.");
             preset = preset with { Nets = nets };
         }
-        if (seeds is { Length: > 0 }) preset = preset with { Seeds = seeds };
+        if (seeds is { Length: > 0 })
+        {
+            // Repeated seeds would be the same rows twice, and Welch's test would take them for replicates.
+            var twice = seeds.GroupBy(s => s).FirstOrDefault(g => g.Count() > 1);
+            if (twice is not null) throw new ArgumentException($"--seeds: seed {twice.Key} is listed twice; seeds must be distinct (each seed is one replicate).");
+            preset = preset with { Seeds = seeds };
+        }
+        var registry = M4Methods.Default;
         if (methods is { Length: > 0 })
         {
-            var known = M4Method.All(preset.Bits, preset.PruneBits).Select(m => m.Key).Distinct().ToList();
-            var bad = methods.FirstOrDefault(m => !known.Contains(m));
-            if (bad is not null) throw new ArgumentException($"--methods: unknown method '{bad}'; known: {string.Join(", ", known)}.");
+            var bad = methods.FirstOrDefault(m => !registry.All.Any(x => x.Key == m || x.RowName == m));
+            if (bad is not null) throw new ArgumentException($"--methods: unknown method '{bad}'; known: {string.Join(", ", registry.RowNames)}.");
         }
-        string dir = Path.GetFullPath(outDir ?? (preset.Name == "full"
-            ? Path.Combine("results", "m4", datasetName)
-            : Path.Combine("results", "m4", datasetName, preset.Name)));
-        Directory.CreateDirectory(dir);
-        string runsPath = Path.Combine(dir, "runs.csv");
+        string dir = Path.GetFullPath(outDir ?? Path.Combine("runs", "m4", datasetName, preset.Name));
+        string gridPath = Path.Combine(dir, $"m4-{preset.Name}.grid.json");
+        string gridJson = preset.ToGridJson(registry, methods);
+        var grid = SweepGrid.Parse(gridJson, gridPath, SweepMethods.Default);
+        return new M4Plan(preset, grid, dir, gridPath, gridJson);
+    }
 
+    private static void WriteGrid(M4Plan plan)
+    {
+        Directory.CreateDirectory(plan.Dir);
+        string tmp = $"{plan.GridPath}.{Environment.ProcessId}.tmp";
+        File.WriteAllText(tmp, plan.GridJson);
+        File.Move(tmp, plan.GridPath, overwrite: true);
+    }
+
+    private static int Run(M4Plan plan, SweepShard? shard, bool resume, string datasetName, string? dataDir, string device, FileInfo? json)
+    {
+        var total = Stopwatch.StartNew();
+        var preset = plan.Preset;
+        var options = new SweepOptions { OutDir = plan.Dir, Shard = shard, Resume = resume };
+        SweepEngine.Preflight(plan.Grid, options); // another grid in --out, or rows without --resume: fail before any work
         string presetLine = preset.Name switch
         {
             "quick" => "[yellow]quick preset[/]: 1 seed and short training (fewer batches, 2,000 test images) — for a first look; the paper-table setting is [bold]--preset full[/].",
@@ -69,83 +121,33 @@ public static class ReproduceM4Command
             _ => "[bold]full preset[/]: seeds " + string.Join(", ", preset.Seeds) + ", whole epochs, the full test set.",
         };
         AnsiConsole.MarkupLine(presetLine);
-        var data = TrainCommand.LoadDataset(datasetName, dataDir);
-        AnsiConsole.MarkupLine($"[bold]data:[/] {Markup.Escape(data.Describe())}");
-        var selection = CommonOptions.OpenBackend(device);
-        using var backend = selection.Backend;
-
-        var existing = new List<M4Row>();
-        if (File.Exists(runsPath))
+        AnsiConsole.MarkupLine($"[bold]plan:[/] {plan.Grid.Points.Count} rows: nets {string.Join(", ", preset.Nets)}; seeds {string.Join(", ", preset.Seeds)}; " +
+                               $"b ∈ {{{string.Join(", ", preset.Bits)}}}; M = {M4Preset.M}; grid {Markup.Escape(plan.GridPath)}");
+        WriteGrid(plan);
+        var run = SweepCommand.RunWithReport(plan.Grid, SweepMethods.Default, options, datasetName, dataDir, device, null);
+        var provenance = CommonOptions.Provenance("spikefit " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+        var summary = new
         {
-            if (resume) existing = RunsTable.Read(runsPath).Where(r => r.Preset == preset.Name && r.DatasetSha256 == data.Sha256).ToList();
-            else
-            {
-                string previous = Path.Combine(dir, "runs.previous.csv");
-                File.Move(runsPath, previous, overwrite: true);
-                AnsiConsole.MarkupLine($"[yellow]note:[/] starting afresh; the earlier table was moved to {Markup.Escape(previous)} (use --resume to continue it).");
-            }
-        }
-        var context = new M4RunContext(backend, data, preset, dir, CommonOptions.GitCommit(), backend.ToString(),
-            methods is { Length: > 0 } ? methods : null);
-        var rows = new List<M4Row>(existing);
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-            AnsiConsole.MarkupLine("[yellow]stopping after this batch; finished rows are kept (rerun with --resume)…[/]");
+            provenance,
+            preset = preset.Name,
+            grid = new { plan.Grid.Name, plan.Grid.Hash, path = plan.GridPath, points = plan.Grid.Points.Count },
+            shard = shard?.ToString(),
+            table = run.Outcome.TablePath,
+            dataset = new { run.Dataset.Name, run.Dataset.Sha256, run.Dataset.Source },
+            device = run.Device,
+            run.Outcome.AlreadyDone,
+            run.Outcome.Completed,
+            run.Outcome.Remaining,
+            failed = run.Outcome.Failed.Select(f => new { id = f.Id, error = f.Error }).ToList(),
+            files = run.Report?.All.ToList() ?? new List<string>(),
+            seconds = total.Elapsed.TotalSeconds,
         };
-        Console.CancelKeyPress += onCancel;
-        bool cancelled = false;
-        void Append(M4Row row)
+        if (run.Report is not null)
         {
-            rows.Add(row);
-            RunsTable.Write(runsPath, rows); // whole table to a temp file, then an atomic rename
+            CommonOptions.WriteJson(new FileInfo(Path.Combine(plan.Dir, "provenance.json")), summary);
+            AnsiConsole.MarkupLine($"[green]done:[/] {run.Report.SummaryRows.Count} summary rows from {plan.Grid.Points.Count} points in {total.Elapsed:hh\\:mm\\:ss} ({preset.Name} preset) → {Markup.Escape(plan.Dir)}");
         }
-        try
-        {
-            void Body(ProgressContext? live)
-            {
-                var runner = new M4Runner(context, new ConsoleM4Progress(live));
-                AnsiConsole.MarkupLine($"[bold]plan:[/] {runner.Plan().Count} runs: nets {string.Join(", ", preset.Nets)}; seeds {string.Join(", ", preset.Seeds)}; b ∈ {{{string.Join(", ", preset.Bits)}}}; M = {M4Preset.M}; output {Markup.Escape(dir)}");
-                runner.Run(existing, Append, cancel.Token);
-            }
-            if (Console.IsOutputRedirected) Body(null);
-            else
-                AnsiConsole.Progress().AutoClear(true)
-                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                    .Start(ctx => Body(ctx));
-        }
-        catch (OperationCanceledException)
-        {
-            cancelled = true;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-        if (rows.Count == 0)
-        {
-            AnsiConsole.MarkupLine("[yellow]no rows yet; nothing to summarise.[/]");
-            return cancelled ? 130 : 1;
-        }
-        var provenance = CommonOptions.Provenance("spikefit " + string.Join(' ', argv.Skip(1)));
-        var report = M4Report.Write(dir, rows, new M4Provenance(preset.Name, data.Name, data.Sha256, backend.ToString(), context.Commit,
-            DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ")));
-        var files = report.All.ToList();
-        CommonOptions.WriteJson(new FileInfo(Path.Combine(dir, "provenance.json")), new
-        {
-            provenance, preset, dataset = new { data.Name, data.Sha256, data.Source }, device = backend.ToString(), deviceChoice = selection.Why,
-            rows = rows.Count, seconds = total.Elapsed.TotalSeconds, cancelled,
-        });
-        CommonOptions.WriteJson(json, new { provenance, rows, files });
-        foreach (var f in files) AnsiConsole.MarkupLine($"[grey]wrote {Markup.Escape(f)}[/]");
-        if (cancelled)
-        {
-            AnsiConsole.MarkupLine($"[yellow]stopped early with {rows.Count} rows; rerun the same command with --resume to finish.[/]");
-            return 130;
-        }
-        AnsiConsole.MarkupLine($"[green]done:[/] {rows.Count} rows in {total.Elapsed:hh\\:mm\\:ss} ({presetName} preset) → {Markup.Escape(dir)}");
-        return 0;
+        CommonOptions.WriteJson(json, summary);
+        return run.ExitCode;
     }
 }

@@ -49,17 +49,7 @@ public static class SweepCommand
             if (parse.GetValue(emit))
             {
                 if (shardSpec is not null) throw new ArgumentException("--emit-slurm writes the script for every shard; leave out --shard (use --shards N for the count).");
-                var args = new List<string> { "--dataset", datasetName, "--device", deviceName };
-                if (dataDir is not null) args.AddRange(["--data", Path.GetFullPath(dataDir)]);
-                int n = parse.GetValue(shards) ?? SlurmScript.DefaultShards(grid);
-                string script = SlurmScript.Build(grid, grid.Source, outDir, n, args, CommonOptions.GitCommit());
-                string path = parse.GetValue(slurmOut) ?? Path.Combine(outDir, grid.Name + ".sbatch");
-                Directory.CreateDirectory(outDir); // Slurm does not create the folder of --output; the logs go there
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-                File.WriteAllText(path, script);
-                AnsiConsole.MarkupLine($"[green]wrote[/] {Markup.Escape(path)}: a job array of {n} task(s) over {grid.Points.Count} points (grid hash {grid.Hash}).");
-                AnsiConsole.MarkupLine($"submit with: [bold]sbatch {Markup.Escape(path)}[/]; afterwards: [bold]spikefit merge {Markup.Escape(outDir)}[/]");
-                return 0;
+                return EmitSlurm(grid, grid.Source, outDir, parse.GetValue(shards), datasetName, dataDir, deviceName, parse.GetValue(slurmOut));
             }
             if (parse.GetValue(shards) is not null)
                 throw new ArgumentException("--shards goes with --emit-slurm or --list; to run one shard use --shard i/N.");
@@ -69,7 +59,24 @@ public static class SweepCommand
         return cmd;
     }
 
-    private static int List(SweepGrid grid, int? shards)
+    /// <summary>Writes the Slurm job-array script that runs <paramref name="gridPath"/> shard by shard into <paramref name="outDir"/>.</summary>
+    internal static int EmitSlurm(SweepGrid grid, string gridPath, string outDir, int? shards, string datasetName, string? dataDir,
+        string deviceName, string? slurmOut)
+    {
+        var args = new List<string> { "--dataset", datasetName, "--device", deviceName };
+        if (dataDir is not null) args.AddRange(["--data", Path.GetFullPath(dataDir)]);
+        int n = shards ?? SlurmScript.DefaultShards(grid);
+        string script = SlurmScript.Build(grid, gridPath, outDir, n, args, CommonOptions.GitCommit());
+        string path = slurmOut ?? Path.Combine(outDir, grid.Name + ".sbatch");
+        Directory.CreateDirectory(outDir); // Slurm does not create the folder of --output; the logs go there
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, script);
+        AnsiConsole.MarkupLine($"[green]wrote[/] {Markup.Escape(path)}: a job array of {n} task(s) over {grid.Points.Count} points (grid hash {grid.Hash}).");
+        AnsiConsole.MarkupLine($"submit with: [bold]sbatch {Markup.Escape(path)}[/]; afterwards: [bold]spikefit merge {Markup.Escape(outDir)}[/]");
+        return 0;
+    }
+
+    internal static int List(SweepGrid grid, int? shards)
     {
         AnsiConsole.MarkupLine($"[bold]grid:[/] {Markup.Escape(grid.Name)} — {grid.Points.Count} points, hash {grid.Hash}" +
                                (grid.AxisKeys.Count > 0 ? $", varying {Markup.Escape(string.Join(", ", grid.AxisKeys))}" : ""));
@@ -89,6 +96,16 @@ public static class SweepCommand
 
     /// <summary>Runs the sweep with console progress; exit code 0 (done), 1 (points failed), 130 (Ctrl-C).</summary>
     internal static int Run(SweepGrid grid, SweepMethods methods, SweepOptions options, string datasetName, string? dataDir,
+        string device, FileInfo? json) => RunWithReport(grid, methods, options, datasetName, dataDir, device, json).ExitCode;
+
+    /// <summary>What <see cref="RunWithReport"/> did: the exit code, the engine's outcome, and the report files (when the grid asked for one and it is complete).</summary>
+    internal sealed record SweepRun(int ExitCode, SweepOutcome Outcome, M4.M4ReportFiles? Report, string Device, Training.Data.Dataset Dataset);
+
+    /// <summary>
+    /// Runs the sweep with console progress and, when the whole grid is done in one table and the
+    /// grid asks for a report (<c>"report": "m4"</c>), writes it beside the table.
+    /// </summary>
+    internal static SweepRun RunWithReport(SweepGrid grid, SweepMethods methods, SweepOptions options, string datasetName, string? dataDir,
         string device, FileInfo? json)
     {
         SweepEngine.Preflight(grid, options); // a wrong --out or a missing --resume fails before data and device load
@@ -159,19 +176,26 @@ public static class SweepCommand
         {
             AnsiConsole.MarkupLine($"[yellow]stopped:[/] {scope} has {have}/{total} points in {Markup.Escape(outcome.TablePath)}; " +
                                    "continue with the same command plus --resume.");
-            return 130;
+            return new SweepRun(130, outcome, null, context.DeviceName, dataset);
         }
         if (outcome.Failed.Count > 0)
         {
             AnsiConsole.MarkupLine($"[red]{outcome.Failed.Count} point(s) failed[/] ({Markup.Escape(string.Join(", ", outcome.Failed.Select(f => f.Id)))}); " +
                                    $"{have}/{total} points in {Markup.Escape(outcome.TablePath)}. Fix the cause and rerun with --resume to retry them.");
-            return 1;
+            return new SweepRun(1, outcome, null, context.DeviceName, dataset);
         }
         AnsiConsole.MarkupLine($"[green]done:[/] {scope} complete, {have}/{total} points in {Markup.Escape(outcome.TablePath)} " +
                                $"({outcome.Completed} run now, {outcome.AlreadyDone} already there).");
         if (options.Shard is not null)
             AnsiConsole.MarkupLine($"when every shard is done: [bold]spikefit merge {Markup.Escape(options.OutDir)}[/]");
-        return 0;
+        M4.M4ReportFiles? report = null;
+        if (options.Shard is null && grid.Report is not null)
+        {
+            report = SweepReports.WriteIfComplete(SweepSidecar.Of(grid), options.OutDir, outcome.TablePath, methods);
+            if (report is not null)
+                foreach (var f in report.All) AnsiConsole.MarkupLine($"[grey]wrote {Markup.Escape(f)}[/]");
+        }
+        return new SweepRun(0, outcome, report, context.DeviceName, dataset);
     }
 
     /// <summary>

@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Text.Json;
+using SpikeFit.Experiments.M4.Methods;
+
 namespace SpikeFit.Experiments.M4;
 
 /// <summary>Training budget of one network in a preset.</summary>
@@ -54,6 +58,88 @@ public sealed record M4Preset(
             ["conv"] = new(15, 2e-3f, 3, 5e-4f, MaxBatches: null),
         },
         MaxTest: null, BatchSize: 128, PruneKeep: 0.5, PruneRounds: 3, PruneScoreBatches: 20, PruneBits: 4);
+
+    /// <summary>
+    /// The preset as a sweep grid (<c>"report": "m4"</c>): per net, a block of the methods without a
+    /// bit-width × seeds, a block of the methods with one × <see cref="Bits"/> × seeds, and a block of the
+    /// pruning methods at <see cref="PruneBits"/> × seeds, in registry order; every budget key explicit,
+    /// so the points do not depend on any default. <c>reproduce m4</c> runs it with the sweep engine and
+    /// writes it beside its table, so a cluster can run it as any grid (<c>sweep --shard</c>, <c>merge</c>).
+    /// </summary>
+    /// <param name="methods">The registry (its order is the run order).</param>
+    /// <param name="only">Run only these methods (runs.csv or registry names; the FP32 reference always runs).</param>
+    public string ToGridJson(M4Methods methods, IReadOnlyCollection<string>? only = null)
+    {
+        var chosen = methods.All.Where(m => only is null || only.Count == 0 || m.Family == "reference"
+                                            || only.Contains(m.Key) || only.Contains(m.RowName)).ToList();
+        static string F(float v) => v.ToString("R", CultureInfo.InvariantCulture);
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("name", $"m4-{Name}");
+            w.WriteString("description", $"reproduce m4 --preset {Name}: the M = 4 comparison, nets {string.Join(", ", Nets)}, seeds {string.Join(", ", Seeds)}, b in {{{string.Join(", ", Bits)}}}");
+            w.WriteString("report", "m4");
+            w.WriteStartObject("base");
+            w.WriteString("preset", Name);
+            w.WriteNumber("batch", BatchSize);
+            if (MaxTest is int maxTest) w.WriteNumber("max_test", maxTest); else w.WriteNull("max_test");
+            w.WriteNumber("m", M);
+            w.WriteNumber("prune_keep", PruneKeep);
+            w.WriteNumber("prune_rounds", PruneRounds);
+            w.WriteNumber("prune_score_batches", PruneScoreBatches);
+            w.WriteEndObject();
+            w.WriteStartArray("grids");
+            foreach (var net in Nets)
+            {
+                var budget = Budgets[net];
+                void Block(IReadOnlyList<IM4Method> group, int[]? bits, int? fixedBits)
+                {
+                    if (group.Count == 0) return;
+                    w.WriteStartObject();
+                    w.WriteStartObject("base");
+                    w.WriteString("net", net);
+                    w.WriteNumber("warm_epochs", budget.WarmEpochs);
+                    w.WritePropertyName("warm_lr");
+                    w.WriteRawValue(F(budget.WarmLr));
+                    w.WriteNumber("epochs", budget.FineTuneEpochs);
+                    w.WritePropertyName("lr");
+                    w.WriteRawValue(F(budget.FineTuneLr));
+                    if (budget.MaxBatches is int mb) w.WriteNumber("max_batches", mb); else w.WriteNull("max_batches");
+                    if (budget.Hidden is { } hidden)
+                    {
+                        w.WriteStartArray("hidden");
+                        foreach (var h in hidden) w.WriteNumberValue(h);
+                        w.WriteEndArray();
+                    }
+                    if (budget.T is int t) w.WriteNumber("T", t);
+                    if (fixedBits is int fb) w.WriteNumber("bits", fb);
+                    w.WriteEndObject();
+                    w.WriteStartObject("grid");
+                    if (bits is not null)
+                    {
+                        w.WriteStartArray("bits");
+                        foreach (var b in bits) w.WriteNumberValue(b);
+                        w.WriteEndArray();
+                    }
+                    w.WriteStartArray("method");
+                    foreach (var m in group) w.WriteStringValue(m.Key);
+                    w.WriteEndArray();
+                    w.WriteStartArray("seed");
+                    foreach (var seed in Seeds) w.WriteNumberValue(seed);
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                    w.WriteEndObject();
+                }
+                Block(chosen.Where(m => !m.UsesBits).ToList(), null, null);
+                Block(chosen.Where(m => m.UsesBits && !m.Prunes).ToList(), Bits, null);
+                Block(chosen.Where(m => m.Prunes).ToList(), null, PruneBits);
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
 
     public static M4Preset ByName(string name) => name switch
     {

@@ -29,7 +29,10 @@ public sealed class SweepGridException : ArgumentException
 /// </summary>
 public sealed class SweepGrid
 {
-    private static readonly string[] TopLevel = ["name", "description", "base", "grid"];
+    private static readonly string[] TopLevel = ["name", "description", "base", "grid", "grids", "report"];
+
+    /// <summary>The reports a grid may ask for (<c>"report": "m4"</c>: the M = 4 comparison tables).</summary>
+    public static readonly IReadOnlyList<string> Reports = ["m4"];
 
     private SweepGrid(string source, string name, string description, SortedDictionary<string, object?> baseValues,
         SortedDictionary<string, List<object?>> axes, IReadOnlyList<SweepPoint> points, string canonicalJson)
@@ -66,6 +69,8 @@ public sealed class SweepGrid
     public string CanonicalJson { get; }
     /// <summary>16 hex digits of SHA-256 over <see cref="CanonicalJson"/>; the name and description are not part of it.</summary>
     public string Hash { get; }
+    /// <summary>The report written from the table when every point is done (<c>m4</c>), or null; not part of <see cref="Hash"/>.</summary>
+    public string? Report { get; private init; }
 
     /// <summary>Reads and validates a grid file.</summary>
     /// <exception cref="SweepGridException">The file is missing or malformed (the message names the key and the fix).</exception>
@@ -112,57 +117,73 @@ public sealed class SweepGrid
                     throw new SweepGridException(source, "description", "must be a string.");
                 description = descElement.GetString()!;
             }
-            if (!top.ContainsKey("base") && !top.ContainsKey("grid"))
+            if (!top.ContainsKey("base") && !top.ContainsKey("grid") && !top.ContainsKey("grids"))
                 throw new SweepGridException(source, "", "has neither \"base\" nor \"grid\"; add \"grid\": {\"lr\": [0.001, 0.003]} (keys to vary) and/or \"base\": {…} (fixed keys).");
 
-            var baseValues = new SortedDictionary<string, object?>(StringComparer.Ordinal);
-            if (top.TryGetValue("base", out var baseElement))
+            string? report = null;
+            if (top.TryGetValue("report", out var reportElement))
             {
-                if (baseElement.ValueKind != JsonValueKind.Object)
-                    throw new SweepGridException(source, "base", "must be a JSON object of key: value, e.g. \"base\": {\"epochs\": 2, \"net\": \"mlp\"}.");
-                foreach (var (key, value) in Properties(source, "base", baseElement))
-                {
-                    var def = KnownKey(source, "base", key, methods);
-                    if (value.ValueKind == JsonValueKind.Array && def.Kind != SweepValueKind.IntList)
-                        throw new SweepGridException(source, $"base.{key}", $"is a list; \"base\" holds one value per key. To vary {key}, move it to \"grid\": {{\"{key}\": {value.GetRawText()}}}.");
-                    baseValues[key] = Convert(source, $"base.{key}", def, value, methods);
-                }
+                if (reportElement.ValueKind != JsonValueKind.String || !Reports.Contains(reportElement.GetString()!))
+                    throw new SweepGridException(source, "report", $"must be one of {string.Join(", ", Reports.Select(r => $"\"{r}\""))} (the report written from the table when every point is done).");
+                report = reportElement.GetString()!;
             }
-
-            var axes = new SortedDictionary<string, List<object?>>(StringComparer.Ordinal);
-            if (top.TryGetValue("grid", out var gridElement))
+            var baseValues = Section(source, "base", Optional(top, "base"), methods);
+            var axes = ParseAxes(source, "grid", Optional(top, "grid"), baseValues, methods);
+            List<SortedDictionary<string, object?>> expanded;
+            string canonical;
+            if (top.TryGetValue("grids", out var blocksElement))
             {
-                if (gridElement.ValueKind != JsonValueKind.Object)
-                    throw new SweepGridException(source, "grid", "must be a JSON object of key: [values…], e.g. \"grid\": {\"lr\": [0.001, 0.003], \"seed\": [1, 2]}.");
-                foreach (var (key, value) in Properties(source, "grid", gridElement))
+                // A union of grids (e.g. methods with a bit-width × bits, plus methods without one): each block
+                // is a base and a grid of its own on top of the shared base; points are the blocks' points in order.
+                if (top.ContainsKey("grid"))
+                    throw new SweepGridException(source, "grids", "goes without \"grid\": put every varied key into the blocks of \"grids\".");
+                if (blocksElement.ValueKind != JsonValueKind.Array || blocksElement.GetArrayLength() == 0)
+                    throw new SweepGridException(source, "grids", "must be a non-empty list of blocks like {\"base\": {…}, \"grid\": {…}}.");
+                var blocks = new List<(SortedDictionary<string, object?> Base, SortedDictionary<string, List<object?>> Axes)>();
+                int b = 0;
+                foreach (var block in blocksElement.EnumerateArray())
                 {
-                    var def = KnownKey(source, "grid", key, methods);
-                    if (baseValues.ContainsKey(key))
-                        throw new SweepGridException(source, $"grid.{key}", $"is set in both \"base\" and \"grid\"; keep it in one of them.");
-                    if (value.ValueKind != JsonValueKind.Array)
-                        throw new SweepGridException(source, $"grid.{key}", $"must be a list of values, e.g. \"{key}\": [{value.GetRawText()}]; or move a single value to \"base\".");
-                    var values = new List<object?>();
-                    var seen = new HashSet<string>(StringComparer.Ordinal);
-                    int position = 0;
-                    foreach (var item in value.EnumerateArray())
-                    {
-                        var converted = Convert(source, $"grid.{key}[{position}]", def, item, methods);
-                        string text = SweepKey.Format(converted);
-                        if (!seen.Add(text))
-                            throw new SweepGridException(source, $"grid.{key}", $"lists {(text.Length == 0 ? "null" : text)} twice; each value may appear once (two equal points would be one row).");
-                        values.Add(converted);
-                        position++;
-                    }
-                    if (values.Count == 0)
-                        throw new SweepGridException(source, $"grid.{key}", $"is an empty list, which would make an empty grid; give at least one value, or remove the key.");
-                    axes[key] = values;
+                    string path = $"grids[{b++}]";
+                    if (block.ValueKind != JsonValueKind.Object)
+                        throw new SweepGridException(source, path, "must be an object like {\"base\": {…}, \"grid\": {…}}.");
+                    var props = Properties(source, path, block);
+                    foreach (var key in props.Keys)
+                        if (key is not ("base" or "grid"))
+                            throw new SweepGridException(source, $"{path}.{key}", "unknown block key; a block has \"base\" and \"grid\".");
+                    var blockBase = Section(source, $"{path}.base", Optional(props, "base"), methods);
+                    foreach (var key in blockBase.Keys)
+                        if (baseValues.ContainsKey(key))
+                            throw new SweepGridException(source, $"{path}.base.{key}", "is also in the top-level \"base\"; keep it in one of them.");
+                    foreach (var (k, v) in baseValues) blockBase[k] = v;
+                    var blockAxes = ParseAxes(source, $"{path}.grid", Optional(props, "grid"), blockBase, methods);
+                    if (!blockBase.ContainsKey("method") && !blockAxes.ContainsKey("method")) blockBase["method"] = SweepMethods.DefaultMethod;
+                    blocks.Add((blockBase, blockAxes));
                 }
+                expanded = blocks.SelectMany(x => Expand(x.Base, x.Axes)).ToList();
+                canonical = CanonicalJsonOf(baseValues, blocks);
+                axes = new SortedDictionary<string, List<object?>>(StringComparer.Ordinal);
+                foreach (var key in expanded.SelectMany(v => v.Keys).Distinct())
+                {
+                    var distinct = expanded.Select(v => v.GetValueOrDefault(key)).DistinctBy(SweepKey.Format).ToList();
+                    if (distinct.Count > 1) axes[key] = distinct;
+                }
+                var keys = expanded.SelectMany(v => v.Keys).ToHashSet(StringComparer.Ordinal);
+                foreach (var key in keys.Where(k => !axes.ContainsKey(k) && !baseValues.ContainsKey(k)))
+                    baseValues[key] = expanded.First(v => v.ContainsKey(key))[key];
             }
-            if (!baseValues.ContainsKey("method") && !axes.ContainsKey("method"))
-                baseValues["method"] = SweepMethods.DefaultMethod;
-
-            string canonical = CanonicalJsonOf(baseValues, axes);
-            var points = Expand(baseValues, axes);
+            else
+            {
+                if (!baseValues.ContainsKey("method") && !axes.ContainsKey("method"))
+                    baseValues["method"] = SweepMethods.DefaultMethod;
+                canonical = CanonicalJsonOf(baseValues, axes);
+                expanded = Expand(baseValues, axes);
+            }
+            if (expanded.Count > 1_000_000) throw new ArgumentException("the grid has more than 1,000,000 points; split it into several grids.");
+            int width = Math.Max(4, (expanded.Count - 1).ToString().Length);
+            var points = expanded.Select((values, index) => new SweepPoint(index, width, values)).ToList();
+            var twice = points.GroupBy(p => p.Canonical).FirstOrDefault(g => g.Count() > 1);
+            if (twice is not null)
+                throw new SweepGridException(source, "grids", $"points {string.Join(" and ", twice.Select(p => p.Index))} are the same point ({twice.Key.Replace('\n', ' ')}); each point may appear once (two equal points would be one row).");
             foreach (var point in points)
             {
                 var runner = methods.Get(point.Method); // every method was checked while converting
@@ -176,14 +197,16 @@ public sealed class SweepGrid
                         $"{e.Message} (the point has {point.Canonical.Replace('\n', ' ')}; fix the value in \"base\" or \"grid\").");
                 }
             }
-            return new SweepGrid(source, name, description, baseValues, axes, points, canonical);
+            if (report == "m4" && points.FirstOrDefault(p => methods.Get(p.Method) is not M4PointRunner) is { } other)
+                throw new SweepGridException(source, "report", $"\"m4\" builds the M = 4 tables, which take only M = 4 methods; point {other.Id} runs '{other.Method}'.");
+            return new SweepGrid(source, name, description, baseValues, axes, points, canonical) { Report = report };
         }
     }
 
     /// <summary>The points of shard <paramref name="shard"/> (all of them when null).</summary>
     public IEnumerable<SweepPoint> PointsOf(SweepShard? shard) => shard is { } s ? Points.Where(p => s.Contains(p.Index)) : Points;
 
-    private static List<SweepPoint> Expand(SortedDictionary<string, object?> baseValues, SortedDictionary<string, List<object?>> axes)
+    private static List<SortedDictionary<string, object?>> Expand(SortedDictionary<string, object?> baseValues, SortedDictionary<string, List<object?>> axes)
     {
         var keys = axes.Keys.ToList();
         long total = 1;
@@ -192,14 +215,13 @@ public sealed class SweepGrid
             total *= axes[k].Count;
             if (total > 1_000_000) throw new ArgumentException($"the grid has more than 1,000,000 points; split it into several grids.");
         }
-        int width = Math.Max(4, (total - 1).ToString().Length);
-        var points = new List<SweepPoint>((int)total);
+        var points = new List<SortedDictionary<string, object?>>((int)total);
         var digits = new int[keys.Count]; // an odometer over the value lists, last key fastest
         for (int index = 0; index < total; index++)
         {
             var values = new SortedDictionary<string, object?>(baseValues, StringComparer.Ordinal);
             for (int k = 0; k < keys.Count; k++) values[keys[k]] = axes[keys[k]][digits[k]];
-            points.Add(new SweepPoint(index, width, values));
+            points.Add(values);
             for (int k = keys.Count - 1; k >= 0; k--)
             {
                 if (++digits[k] < axes[keys[k]].Count) break;
@@ -207,6 +229,67 @@ public sealed class SweepGrid
             }
         }
         return points;
+    }
+
+    private static JsonElement? Optional(Dictionary<string, JsonElement> props, string key) => props.TryGetValue(key, out var e) ? e : null;
+
+    /// <summary>A "base" object: one converted value per key.</summary>
+    private static SortedDictionary<string, object?> Section(string source, string path, JsonElement? element, SweepMethods methods)
+    {
+        var values = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+        if (element is not { } baseElement) return values;
+        if (baseElement.ValueKind != JsonValueKind.Object)
+            throw new SweepGridException(source, path, "must be a JSON object of key: value, e.g. \"base\": {\"epochs\": 2, \"net\": \"mlp\"}.");
+        foreach (var (key, value) in Properties(source, path, baseElement))
+        {
+            var def = KnownKey(source, path, key, methods);
+            if (value.ValueKind == JsonValueKind.Array && def.Kind != SweepValueKind.IntList)
+                throw new SweepGridException(source, $"{path}.{key}", $"is a list; \"base\" holds one value per key. To vary {key}, move it to \"grid\": {{\"{key}\": {value.GetRawText()}}}.");
+            values[key] = Convert(source, $"{path}.{key}", def, value, methods);
+        }
+        return values;
+    }
+
+    /// <summary>A "grid" object: a list of converted values per key, none repeated, none empty.</summary>
+    private static SortedDictionary<string, List<object?>> ParseAxes(string source, string path, JsonElement? element,
+        IReadOnlyDictionary<string, object?> baseValues, SweepMethods methods)
+    {
+        var axes = new SortedDictionary<string, List<object?>>(StringComparer.Ordinal);
+        if (element is not { } gridElement) return axes;
+        if (gridElement.ValueKind != JsonValueKind.Object)
+            throw new SweepGridException(source, path, "must be a JSON object of key: [values…], e.g. \"grid\": {\"lr\": [0.001, 0.003], \"seed\": [1, 2]}.");
+        foreach (var (key, value) in Properties(source, path, gridElement))
+        {
+            var def = KnownKey(source, path, key, methods);
+            if (baseValues.ContainsKey(key))
+                throw new SweepGridException(source, $"{path}.{key}", $"is set in both \"base\" and \"grid\"; keep it in one of them.");
+            if (value.ValueKind != JsonValueKind.Array)
+                throw new SweepGridException(source, $"{path}.{key}", $"must be a list of values, e.g. \"{key}\": [{value.GetRawText()}]; or move a single value to \"base\".");
+            var values = new List<object?>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            int position = 0;
+            foreach (var item in value.EnumerateArray())
+            {
+                var converted = Convert(source, $"{path}.{key}[{position}]", def, item, methods);
+                string text = SweepKey.Format(converted);
+                if (!seen.Add(text))
+                    throw new SweepGridException(source, $"{path}.{key}", $"lists {(text.Length == 0 ? "null" : text)} twice; each value may appear once (two equal points would be one row).");
+                values.Add(converted);
+                position++;
+            }
+            if (values.Count == 0)
+                throw new SweepGridException(source, $"{path}.{key}", $"is an empty list, which would make an empty grid; give at least one value, or remove the key.");
+            axes[key] = values;
+        }
+        return axes;
+    }
+
+    /// <summary>The canonical JSON of a union of grids: the shared base, then each block's own base (shared keys included) and grid.</summary>
+    private static string CanonicalJsonOf(SortedDictionary<string, object?> baseValues,
+        IReadOnlyList<(SortedDictionary<string, object?> Base, SortedDictionary<string, List<object?>> Axes)> blocks)
+    {
+        var parts = blocks.Select(b => CanonicalJsonOf(b.Base, b.Axes));
+        return "{\"grids\":[" + string.Join(",", parts) + "]}";
     }
 
     private static string CanonicalJsonOf(SortedDictionary<string, object?> baseValues, SortedDictionary<string, List<object?>> axes)

@@ -42,13 +42,14 @@ public sealed class SweepMethods
     }
 
     /// <summary>
-    /// <see cref="WithTraining"/> plus every method of <c>reproduce m4</c> (qat, deep-compression,
-    /// cat, cat-fsc, …) through <see cref="M4PointRunner"/>, with their keys (bits, m, warm_epochs, …).
+    /// <see cref="WithTraining"/> plus every method of <c>reproduce m4</c> (warm-start, qat,
+    /// deep-compression, cat, cat-fsc, …; see <see cref="M4.Methods.M4Methods"/>) through
+    /// <see cref="M4PointRunner"/>, with their keys (bits, m, warm_epochs, …).
     /// </summary>
-    public static SweepMethods WithM4Methods()
+    public static SweepMethods WithM4Methods(M4.Methods.M4Methods? m4 = null)
     {
         var methods = WithTraining();
-        M4PointRunner.RegisterAll(methods);
+        M4PointRunner.RegisterAll(methods, m4);
         return methods;
     }
 

@@ -12,6 +12,9 @@ namespace SpikeFit.Experiments.Sweep;
 public sealed record SweepSidecar(string Name, string Description, string GridHash, string Source,
     IReadOnlyList<string> Keys, IReadOnlyList<string> AxisKeys, IReadOnlyList<string> PointIds, string CanonicalGrid)
 {
+    /// <summary>The report the grid asks for when every point is done (<c>m4</c>), or null.</summary>
+    public string? Report { get; init; }
+
     /// <summary>The sidecar's file name in a sweep folder.</summary>
     public const string FileName = "grid.json";
 
@@ -20,7 +23,7 @@ public sealed record SweepSidecar(string Name, string Description, string GridHa
     /// <summary>The sidecar of a parsed grid.</summary>
     public static SweepSidecar Of(SweepGrid grid) => new(grid.Name, grid.Description, grid.Hash,
         File.Exists(grid.Source) ? Path.GetFullPath(grid.Source) : grid.Source,
-        grid.Keys, grid.AxisKeys, grid.Points.Select(p => p.Id).ToList(), grid.CanonicalJson);
+        grid.Keys, grid.AxisKeys, grid.Points.Select(p => p.Id).ToList(), grid.CanonicalJson) { Report = grid.Report };
 
     /// <summary>Reads <c>DIR/grid.json</c>, or null when the folder has none.</summary>
     /// <exception cref="InvalidDataException">The file is not a sweep sidecar.</exception>
@@ -37,7 +40,10 @@ public sealed record SweepSidecar(string Name, string Description, string GridHa
             return new SweepSidecar(r.GetProperty("name").GetString()!, r.GetProperty("description").GetString()!,
                 r.GetProperty("grid_hash").GetString()!, r.GetProperty("source").GetString()!,
                 Strings(r.GetProperty("keys")), Strings(r.GetProperty("axes")), Strings(r.GetProperty("point_ids")),
-                r.GetProperty("grid").GetRawText());
+                r.GetProperty("grid").GetRawText())
+            {
+                Report = r.TryGetProperty("report", out var report) && report.ValueKind == JsonValueKind.String ? report.GetString() : null,
+            };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or InvalidDataException)
         {
@@ -60,6 +66,7 @@ public sealed record SweepSidecar(string Name, string Description, string GridHa
             w.WriteString("grid_hash", GridHash);
             w.WriteString("source", Source);
             w.WriteNumber("points", PointIds.Count);
+            if (Report is not null) w.WriteString("report", Report);
             w.WriteStartArray("keys");
             foreach (var k in Keys) w.WriteStringValue(k);
             w.WriteEndArray();

@@ -1,0 +1,66 @@
+using SpikeFit.Experiments.M4.Methods;
+using SpikeFit.Experiments.Sweep;
+using SpikeFit.Training.Models;
+using SpikeFit.Training.Train;
+
+namespace SpikeFit.Experiments.M4;
+
+/// <summary>
+/// One M = 4 row to compute, read from a sweep point: the method, the net and seed, b and M, the
+/// FP32 warm-start budget (<c>warm_epochs</c>, <c>warm_lr</c>), the fine-tune budget every method
+/// shares (<c>epochs</c>, <c>lr</c>) and the pruning settings.
+/// </summary>
+public sealed record M4Point(IM4Method Method, string Preset, NetworkSpec Spec, TrainOptions Warm, TrainOptions FineTune,
+    int Bits, int M, M4PruneSettings Prune)
+{
+    /// <summary>The keys only the M = 4 methods read (<c>epochs</c> and <c>lr</c> are their fine-tune budget).</summary>
+    public static readonly SweepKey[] Keys =
+    [
+        new("bits", SweepValueKind.Int, "M = 4 methods: weight bit-width b of uniform-ptq, qat, cat and cat-* (others have their own)", DefaultText: "4"),
+        new("m", SweepValueKind.Int, "M = 4 methods: number of weight values per codebook (ptq-kmeans, uniform-ptq, qat, deep-compression, cat*)", DefaultText: "4"),
+        new("warm_epochs", SweepValueKind.Int, "M = 4 methods: epochs of the shared FP32 warm start", DefaultText: "10"),
+        new("warm_lr", SweepValueKind.Float, "M = 4 methods: learning rate of the warm start", DefaultText: "0.001"),
+        new("prune_keep", SweepValueKind.Float, "cat-fsc, cat-prune-*: fraction of hidden neurons kept", DefaultText: "0.5"),
+        new("prune_rounds", SweepValueKind.Int, "cat-fsc, cat-prune-*: prune/fine-tune rounds", DefaultText: "3"),
+        new("prune_score_batches", SweepValueKind.Int, "cat-fsc, cat-prune-*: batches the neuron scores are accumulated over", DefaultText: "20"),
+        new("preset", SweepValueKind.String, "M = 4 methods: the reproduce m4 preset the point belongs to (recorded in runs.csv; no effect on training)", DefaultText: "sweep"),
+    ];
+
+    /// <summary>The keys that do not shape the warm start (points differing only in these share one).</summary>
+    public static readonly IReadOnlySet<string> MethodOnlyKeys = new HashSet<string>(StringComparer.Ordinal)
+        { "method", "bits", "m", "epochs", "lr", "prune_keep", "prune_rounds", "prune_score_batches", "preset" };
+
+    // Defaults of the keys above and of the fine-tune budget (the full preset's MLP budget).
+    private const int DefaultWarmEpochs = 10, DefaultFineTuneEpochs = 3, DefaultPruneRounds = 3, DefaultScoreBatches = 20, DefaultM = 4, DefaultBits = 4;
+    private const double DefaultWarmLr = 1e-3, DefaultFineTuneLr = 3e-4, DefaultKeep = 0.5;
+
+    /// <summary>The row's settings from a point (the spec's input shape and classes are set later, from the dataset).</summary>
+    public static M4Point From(IM4Method method, SweepPoint point)
+    {
+        var (spec, options) = TrainPointRunner.Configure(point);
+        var fineTune = options with
+        {
+            Epochs = point.GetInt("epochs", DefaultFineTuneEpochs),
+            LearningRate = (float)point.GetDouble("lr", DefaultFineTuneLr),
+        };
+        var warm = fineTune with
+        {
+            Epochs = point.GetInt("warm_epochs", DefaultWarmEpochs),
+            LearningRate = (float)point.GetDouble("warm_lr", DefaultWarmLr),
+        };
+        return new M4Point(method, point.GetString("preset", "sweep"), spec, warm, fineTune,
+            method.UsesBits ? point.GetInt("bits", DefaultBits) : method.FixedBits,
+            method.UsesM ? point.GetInt("m", DefaultM) : method.FixedM,
+            new M4PruneSettings(point.GetDouble("prune_keep", DefaultKeep), point.GetInt("prune_rounds", DefaultPruneRounds),
+                point.GetInt("prune_score_batches", DefaultScoreBatches)));
+    }
+
+    /// <summary>The network name (mlp or conv).</summary>
+    public string Net => Spec.Net;
+
+    /// <summary>The seed of weights, shuffling and spikes (warm start and method alike).</summary>
+    public int Seed => FineTune.Seed;
+
+    /// <summary>"mlp seed 1: qat b=4", for progress lines.</summary>
+    public string Describe() => $"{Net} seed {Seed}: {Method.RowName}{(Bits is > 1 and < 32 && Method.UsesBits ? $" b={Bits}" : "")}";
+}
