@@ -38,9 +38,10 @@ public static class ReproduceM4Command
         var shards = new Option<int?>("--shards") { Description = "With --emit-slurm or --list: the number of shards (default: one per point, at most 1000)" };
         var slurmOut = new Option<string?>("--slurm-out") { Description = "With --emit-slurm: the script's path (default <out>/m4-<preset>.sbatch)" };
         var list = new Option<bool>("--list") { Description = "Print the preset's points (ids, methods, shards) and exit" };
+        var migrate = new Option<bool>("--migrate") { Description = "Move the runs.csv of --out written by an earlier version into this version's table (points.csv + grid.json), then exit; continue with --resume" };
         var json = CommonOptions.Json();
         var cmd = new Command("m4", "The M = 4 comparison: quantize-then-cluster baselines vs SpikeFit CAT (+ FSC), into CSV tables, a summary and plots");
-        foreach (var o in new Option[] { preset, dataset, data, device, outDir, resume, methods, nets, seeds, shard, emit, shards, slurmOut, list, json })
+        foreach (var o in new Option[] { preset, dataset, data, device, outDir, resume, methods, nets, seeds, shard, emit, shards, slurmOut, list, migrate, json })
             cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
@@ -49,6 +50,15 @@ public static class ReproduceM4Command
             var shardSpec = parse.GetValue(shard) is { } s ? SweepShard.Parse(s) : (SweepShard?)null;
             if (parse.GetValue(shards) is < 1) throw new ArgumentException($"--shards must be at least 1, got {parse.GetValue(shards)}.");
             if (parse.GetValue(list)) return SweepCommand.List(plan.Grid, shardSpec?.Count ?? parse.GetValue(shards));
+            if (parse.GetValue(migrate))
+            {
+                WriteGrid(plan);
+                var outcome = M4Migration.Import(plan.Grid, plan.Dir, M4Methods.Default);
+                foreach (var u in outcome.Unmatched) AnsiConsole.MarkupLine($"[yellow]not imported:[/] {Markup.Escape(u)}");
+                AnsiConsole.MarkupLine($"[green]migrated[/] {outcome.Imported} row(s) of runs.csv into {Markup.Escape(SweepEngine.TablePath(plan.Dir, null))}; " +
+                                       $"{outcome.Missing} of {plan.Grid.Points.Count} points are still to run: add [bold]--resume[/] to the same command.");
+                return 0;
+            }
             if (parse.GetValue(emit))
             {
                 if (shardSpec is not null) throw new ArgumentException("--emit-slurm writes the script for every shard; leave out --shard (use --shards N for the count).");
@@ -67,10 +77,10 @@ public static class ReproduceM4Command
 
     /// <summary>The preset (with its overrides), its grid and where it goes.</summary>
     /// <param name="GridPath">DIR/m4-&lt;preset&gt;.grid.json: the grid file, so the run can also be sharded as a plain sweep.</param>
-    internal sealed record M4Plan(M4Preset Preset, SweepGrid Grid, string Dir, string GridPath, string GridJson);
+    public sealed record M4Plan(M4Preset Preset, SweepGrid Grid, string Dir, string GridPath, string GridJson);
 
     /// <summary>Checks the options and builds the preset's grid (nothing is written).</summary>
-    internal static M4Plan Plan(string presetName, string datasetName, string? outDir, string[]? methods, string[]? nets, int[]? seeds)
+    public static M4Plan Plan(string presetName, string datasetName, string? outDir, string[]? methods, string[]? nets, int[]? seeds)
     {
         var preset = M4Preset.ByName(presetName);
         if (nets is { Length: > 0 })
@@ -124,7 +134,7 @@ public static class ReproduceM4Command
         AnsiConsole.MarkupLine($"[bold]plan:[/] {plan.Grid.Points.Count} rows: nets {string.Join(", ", preset.Nets)}; seeds {string.Join(", ", preset.Seeds)}; " +
                                $"b ∈ {{{string.Join(", ", preset.Bits)}}}; M = {M4Preset.M}; grid {Markup.Escape(plan.GridPath)}");
         WriteGrid(plan);
-        var run = SweepCommand.RunWithReport(plan.Grid, SweepMethods.Default, options, datasetName, dataDir, device, null);
+        var run = SweepConsole.RunWithReport(plan.Grid, SweepMethods.Default, options, datasetName, dataDir, device, null);
         var provenance = CommonOptions.Provenance("spikefit " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
         var summary = new
         {
@@ -145,7 +155,7 @@ public static class ReproduceM4Command
         if (run.Report is not null)
         {
             CommonOptions.WriteJson(new FileInfo(Path.Combine(plan.Dir, "provenance.json")), summary);
-            AnsiConsole.MarkupLine($"[green]done:[/] {run.Report.SummaryRows.Count} summary rows from {plan.Grid.Points.Count} points in {total.Elapsed:hh\\:mm\\:ss} ({preset.Name} preset) → {Markup.Escape(plan.Dir)}");
+            AnsiConsole.MarkupLine($"[green]done:[/] {plan.Grid.Points.Count} rows in {total.Elapsed:hh\\:mm\\:ss} ({preset.Name} preset) → {Markup.Escape(plan.Dir)}");
         }
         CommonOptions.WriteJson(json, summary);
         return run.ExitCode;

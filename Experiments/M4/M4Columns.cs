@@ -24,13 +24,20 @@ public static class M4Columns
     private static readonly HashSet<string> SweepOwned = new(StringComparer.Ordinal)
         { "method", "net", "seed", "preset", "device", "commit", "dataset", "dataset_sha256", "date" };
 
-    /// <summary>The row's result cells for the sweep table (runs.csv order, accuracy first).</summary>
+    /// <summary>The columns a sweep prints in its one line per point come first.</summary>
+    private static readonly string[] Leading = ["accuracy_pct", "max_unique_values"];
+
+    /// <summary>The row's result cells for the sweep table: accuracy and unique values first, then runs.csv order.</summary>
     public static Dictionary<string, string> ToSweep(M4Row row)
     {
         var (header, values) = Record(row);
         var cells = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int i = 0; i < header.Length; i++)
-            if (!SweepOwned.Contains(header[i])) cells[Renamed.GetValueOrDefault(header[i], header[i])] = values[i];
+        var order = Leading.Concat(header.Where(h => !Leading.Contains(h)));
+        foreach (var column in order)
+        {
+            int i = Array.IndexOf(header, column);
+            if (!SweepOwned.Contains(column)) cells[Renamed.GetValueOrDefault(column, column)] = values[i];
+        }
         return cells;
     }
 

@@ -1,24 +1,30 @@
-using System.Text;
+using CsvHelper;
 
 namespace SpikeFit.Experiments.Sweep;
 
 /// <summary>
-/// A small RFC 4180 writer and reader for sweep tables. Hand-written rather than CsvHelper because
-/// CsvHelper 34 here is the source-generated API (a <c>[CsvRecord]</c> class per table, columns fixed
-/// at compile time), while a sweep table's columns come from the grid file and the runners at run
-/// time; and because reading must detect a torn last record (a crash mid-write by some other tool),
-/// which needs to see the raw text.
+/// Sweep tables through CsvHelper, the one CSV reader and writer of the toolkit (M = 4's typed rows go
+/// through it too, in <see cref="M4.CsvTable"/>). A sweep table's columns come from the grid and the
+/// runners at run time, so it is written and read field by field rather than as a record type. What
+/// CsvHelper does not do for us is find a torn last record (a crash mid-write by some other tool):
+/// <see cref="Parse"/> splits the text at the last line end outside quotes and hands CsvHelper only the
+/// complete part.
 /// </summary>
 public static class Csv
 {
-    /// <summary>One record: fields joined by commas, quoted where needed, ending in CRLF.</summary>
-    public static string FormatRecord(IEnumerable<string> fields) => string.Join(",", fields.Select(Escape)) + "\r\n";
+    private static readonly CsvReaderOptions ReadOptions = CsvReaderOptions.Default with { Separator = ',', HasHeader = false };
 
-    /// <summary>Quotes a field containing a comma, quote, CR or LF, or leading/trailing spaces (quotes doubled).</summary>
-    public static string Escape(string field) =>
-        field.IndexOfAny([',', '"', '\r', '\n']) >= 0 || (field.Length > 0 && (field[0] == ' ' || field[^1] == ' '))
-            ? "\"" + field.Replace("\"", "\"\"") + "\""
-            : field;
+    /// <summary>One record: RFC 4180 fields (quoted where needed), ending in CRLF.</summary>
+    public static string FormatRecord(IEnumerable<string> fields)
+    {
+        using var text = new StringWriter();
+        using (var csv = CsvWriter.Create(text))
+            csv.WriteRecord(fields.ToArray());
+        return text.ToString();
+    }
+
+    /// <summary>One field as it appears in a record (quoted where needed).</summary>
+    public static string Escape(string field) => FormatRecord([field])[..^2];
 
     /// <summary>
     /// Parses CSV text (CRLF or LF line ends). Returns the complete records and, separately, a
@@ -27,62 +33,33 @@ public static class Csv
     /// </summary>
     public static (List<List<string>> Records, List<string>? Torn) Parse(string text)
     {
+        // The end of the last complete record: the last line end outside a quoted field.
+        bool inQuotes = false;
+        int end = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '"') inQuotes = !inQuotes; // a doubled quote toggles twice
+            else if (text[i] == '\n' && !inQuotes) end = i + 1;
+        }
+        var records = Records(text[..end]);
+        string tail = text[end..];
+        if (tail.Length == 0) return (records, null);
+        // Close an unterminated quote so the torn record's fields can still be shown.
+        var torn = Records(inQuotes ? tail + "\"" : tail);
+        return (records, torn.Count > 0 ? torn[0] : [tail]);
+    }
+
+    private static List<List<string>> Records(string text)
+    {
         var records = new List<List<string>>();
-        var record = new List<string>();
-        var field = new StringBuilder();
-        bool inQuotes = false, fieldStarted = false;
-        int i = 0;
-        while (i < text.Length)
+        if (text.Length == 0) return records;
+        using var reader = CsvReader.FromText(text, ReadOptions);
+        while (reader.Read())
         {
-            char c = text[i];
-            if (inQuotes)
-            {
-                if (c == '"')
-                {
-                    if (i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i += 2; continue; }
-                    inQuotes = false;
-                    i++;
-                    continue;
-                }
-                field.Append(c);
-                i++;
-                continue;
-            }
-            switch (c)
-            {
-                case '"' when field.Length == 0 && !fieldStarted:
-                    inQuotes = true;
-                    fieldStarted = true;
-                    i++;
-                    break;
-                case ',':
-                    record.Add(field.ToString());
-                    field.Clear();
-                    fieldStarted = false;
-                    i++;
-                    break;
-                case '\r' when i + 1 < text.Length && text[i + 1] == '\n':
-                case '\n':
-                    record.Add(field.ToString());
-                    field.Clear();
-                    fieldStarted = false;
-                    if (!(record.Count == 1 && record[0].Length == 0)) records.Add(record);
-                    record = new List<string>();
-                    i += c == '\r' ? 2 : 1;
-                    break;
-                default:
-                    field.Append(c);
-                    fieldStarted = true;
-                    i++;
-                    break;
-            }
+            var fields = new List<string>(reader.FieldCount);
+            for (int i = 0; i < reader.FieldCount; i++) fields.Add(reader.GetString(i));
+            if (!(fields.Count == 1 && fields[0].Length == 0)) records.Add(fields);
         }
-        // Anything after the last line end is a record whose writer never finished it.
-        if (inQuotes || field.Length > 0 || fieldStarted || record.Count > 0)
-        {
-            record.Add(field.ToString());
-            return (records, record);
-        }
-        return (records, null);
+        return records;
     }
 }

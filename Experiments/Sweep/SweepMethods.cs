@@ -20,6 +20,7 @@ public sealed class SweepMethods
 {
     private readonly Dictionary<string, ISweepPointRunner> _runners = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SweepKey> _keys = new(StringComparer.Ordinal);
+    private readonly List<string> _order = new();
 
     /// <summary>The method a point runs when the grid does not set <c>method</c>.</summary>
     public const string DefaultMethod = "fp32";
@@ -81,6 +82,7 @@ public sealed class SweepMethods
                 throw new ArgumentException($"Sweep key '{key.Name}' is already registered as {existing.Kind}{(existing.Nullable ? "?" : "")}.");
         }
         _runners.Add(method, runner);
+        _order.Add(method);
         foreach (var key in extraKeys) _keys.TryAdd(key.Name, key);
         _keys["method"] = MethodKey();
     }
@@ -90,6 +92,9 @@ public sealed class SweepMethods
     public ISweepPointRunner Get(string method) =>
         _runners.TryGetValue(method, out var runner) ? runner
             : throw new ArgumentException($"unknown method '{method}'; known: {string.Join(", ", Names)}.");
+
+    /// <summary>The registration position of <paramref name="method"/> (the order reports list methods in).</summary>
+    public int Position(string method) => _order.IndexOf(method);
 
     /// <summary>Whether <paramref name="method"/> is registered.</summary>
     public bool Contains(string method) => _runners.ContainsKey(method);

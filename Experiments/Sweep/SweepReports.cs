@@ -22,10 +22,14 @@ public static class SweepReports
         return M4Report.Write(dir, M4Rows(table, methods));
     }
 
-    /// <summary>The runs.csv rows of an M = 4 sweep table, in grid order.</summary>
+    /// <summary>
+    /// The runs.csv rows of an M = 4 sweep table, ordered as the comparison reads: by net (in grid
+    /// order), seed, method (in registry order) and bit-width.
+    /// </summary>
     /// <exception cref="InvalidDataException">A row was not computed by an M = 4 method.</exception>
-    public static List<M4Row> M4Rows(SweepTable table, SweepMethods methods) =>
-        table.Rows
+    public static List<M4Row> M4Rows(SweepTable table, SweepMethods methods)
+    {
+        var rows = table.Rows
             .OrderBy(r => int.Parse(r[SweepColumns.Index], System.Globalization.CultureInfo.InvariantCulture))
             .Select(r =>
             {
@@ -33,7 +37,11 @@ public static class SweepReports
                 var runner = methods.Contains(method) ? methods.Get(method) as M4PointRunner : null;
                 if (runner is null)
                     throw new InvalidDataException($"{table.Path}: point {r[SweepColumns.PointId]} ran method '{method}', which is not an M = 4 method; an m4 report takes only M = 4 methods.");
-                return M4Columns.FromSweep(r, runner.Method.RowName, table.Path);
+                return (Order: methods.Position(method), Row: M4Columns.FromSweep(r, runner.Method.RowName, table.Path));
             })
             .ToList();
+        var nets = rows.Select(x => x.Row.Net).Distinct().ToList();
+        return rows.OrderBy(x => nets.IndexOf(x.Row.Net)).ThenBy(x => x.Row.Seed).ThenBy(x => x.Order).ThenBy(x => x.Row.Bits)
+            .Select(x => x.Row).ToList();
+    }
 }

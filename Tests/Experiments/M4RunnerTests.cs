@@ -188,6 +188,42 @@ public sealed class M4RunnerTests : IDisposable
         Assert.Contains("only M = 4 methods", e.Message);
     }
 
+    [Fact]
+    public void A_runs_csv_of_the_earlier_engine_is_migrated_and_resumed_without_recomputing()
+    {
+        var preset = Tiny with { Bits = new[] { 4 }, Budgets = new Dictionary<string, NetBudget> { ["mlp"] = Tiny.Budgets["mlp"] } };
+        string dir = Path.Combine(_dir, "old");
+        var rows = Run(dir, preset, new Recorder());
+        // What an earlier version left: runs.csv (one row short, as after a crash) and the model cache; no sweep table.
+        RunsTable.Write(Path.Combine(dir, RunsTable.FileName), rows.Where(r => r.Method != "cat-prune-random").ToList());
+        File.Delete(Path.Combine(dir, "points.csv"));
+        File.Delete(Path.Combine(dir, SweepSidecar.FileName));
+
+        var outcome = M4Migration.Import(Grid(preset), dir, M4Methods.Default);
+        Assert.Equal(rows.Count - 1, outcome.Imported);
+        Assert.Empty(outcome.Unmatched);
+        Assert.Equal(1, outcome.Missing);
+        var again = new Recorder();
+        var resumed = Run(dir, preset, again, resume: true);
+        Assert.Equal(rows.Select(Comparable), resumed.Select(Comparable));
+        Assert.DoesNotContain(again.Stages, s => s.Contains("FP32 warm start") || s.Contains(": qat"));
+        // A migrated folder is not migrated twice.
+        Assert.Throws<InvalidOperationException>(() => M4Migration.Import(Grid(preset), dir, M4Methods.Default));
+        // Rows of another preset are listed, not imported.
+        string other = Path.Combine(_dir, "other");
+        Directory.CreateDirectory(other);
+        RunsTable.Write(Path.Combine(other, RunsTable.FileName), rows.Take(2).Select(r => { r = Clone(r); return r; }).ToList());
+        var foreign = M4Migration.Import(Grid(preset with { Name = "other" }), other, M4Methods.Default);
+        Assert.Equal(0, foreign.Imported);
+        Assert.Equal(2, foreign.Unmatched.Count);
+    }
+
+    private static M4Row Clone(M4Row r) => M4Columns.FromSweep(new Dictionary<string, string>(M4Columns.ToSweep(r))
+    {
+        ["method"] = r.Method, ["net"] = r.Net, ["seed"] = r.Seed.ToString(), ["preset"] = r.Preset, ["device"] = r.Device,
+        ["commit"] = r.Commit, ["dataset"] = r.Dataset, ["dataset_sha256"] = r.DatasetSha256, ["date"] = r.Date,
+    }, r.Method, "test");
+
     public void Dispose()
     {
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using SpikeFit.Experiments.Commands;
+using SpikeFit.Experiments.M4;
+using SpikeFit.Experiments.Sweep;
+
+namespace SpikeFit.Tests.Experiments;
+
+/// <summary><c>spikefit reproduce m4</c> as a user runs it: the preset's grid, the report, shards and Slurm, refusals.</summary>
+public sealed class ReproduceM4CliTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "spikefit-m4cli-" + Guid.NewGuid().ToString("N")[..8]);
+    private static readonly InvocationConfiguration Config = new() { EnableDefaultExceptionHandler = false, Output = TextWriter.Null };
+
+    private static int Invoke(params string[] args) => ReproduceM4Command.Create().Parse(args).Invoke(Config);
+
+    [Fact]
+    public void A_run_writes_the_grid_the_table_and_the_report_and_a_rerun_needs_resume()
+    {
+        string[] args = ["m4", "--preset", "smoke", "--dataset", "synthetic", "--device", "cpu", "--methods", "ptq-kmeans", "--seeds", "1", "--out", _dir];
+        Assert.Equal(0, Invoke(args));
+        foreach (var f in new[] { "m4-smoke.grid.json", "grid.json", "points.csv", "runs.csv", "summary.csv", "summary.md", "provenance.json", "accuracy_by_method.png" })
+            Assert.True(File.Exists(Path.Combine(_dir, f)), $"{f} was not written");
+        Assert.Equal(["fp32", "ptq-kmeans"], RunsTable.Read(Path.Combine(_dir, "runs.csv")).Select(r => r.Method));
+
+        var e = Assert.Throws<InvalidOperationException>(() => Invoke(args));
+        Assert.Contains("--resume", e.Message);
+        Assert.Equal(0, Invoke([.. args, "--resume"]));
+        // Another selection is another grid: refused in the same folder, never mixed into its table.
+        e = Assert.Throws<InvalidOperationException>(() => Invoke(["m4", "--preset", "smoke", "--dataset", "synthetic", "--device", "cpu",
+            "--methods", "binary", "--seeds", "1", "--out", _dir, "--resume"]));
+        Assert.Contains("different grid", e.Message);
+    }
+
+    [Fact]
+    public void Emit_slurm_writes_the_grid_and_a_job_array_over_it_and_runs_nothing()
+    {
+        Assert.Equal(0, Invoke("m4", "--preset", "full", "--emit-slurm", "--shards", "6", "--out", _dir, "--device", "cuda"));
+        string grid = Path.Combine(_dir, "m4-full.grid.json");
+        string script = File.ReadAllText(Path.Combine(_dir, "m4-full.sbatch"));
+        Assert.Contains("#SBATCH --array=0-5\n", script);
+        Assert.Contains($"sweep {grid} --shard \"$SLURM_ARRAY_TASK_ID/$SHARDS\" --resume --out {_dir}", script);
+        Assert.Contains("#SBATCH --gres=gpu:1", script);
+        var parsed = SweepGrid.Load(grid, SweepMethods.Default);
+        Assert.Equal(ReproduceM4Command.Plan("full", "fashion-mnist", _dir, null, null, null).Grid.Hash, parsed.Hash);
+        Assert.Equal("m4", parsed.Report);
+        Assert.False(File.Exists(Path.Combine(_dir, "points.csv")));
+    }
+
+    [Theory]
+    [InlineData(new[] { "--seeds", "1", "1" }, "listed twice")]
+    [InlineData(new[] { "--nets", "mlp", "mlp" }, "names a net twice")]
+    [InlineData(new[] { "--nets", "resnet" }, "unknown net 'resnet'")]
+    [InlineData(new[] { "--methods", "cat-fcs" }, "unknown method 'cat-fcs'")]
+    [InlineData(new[] { "--shards", "3" }, "--shards goes with --emit-slurm")]
+    [InlineData(new[] { "--shard", "4/4" }, "0-based")]
+    public void Bad_options_are_refused_before_any_work(string[] extra, string fragment)
+    {
+        var e = Assert.ThrowsAny<ArgumentException>(() => Invoke(["m4", "--preset", "smoke", "--dataset", "synthetic", "--out", _dir, .. extra]));
+        Assert.Contains(fragment, e.Message);
+        Assert.False(File.Exists(Path.Combine(_dir, "points.csv")));
+    }
+
+    [Fact]
+    public void The_default_output_is_under_runs_not_the_committed_results()
+    {
+        var plan = ReproduceM4Command.Plan("quick", "fashion-mnist", null, null, null, null);
+        Assert.Equal(Path.GetFullPath(Path.Combine("runs", "m4", "fashion-mnist", "quick")), plan.Dir);
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,166 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using SpikeFit.Experiments.Commands;
+using SpikeFit.Experiments.Sweep;
+using SpikeFit.Kernels.Core;
+using SpikeFit.Kernels.Devices;
+using SpikeFit.Training.Data;
+using SpikeFit.Tests.Hardware;
+using Xunit.Abstractions;
+
+namespace SpikeFit.Tests.Experiments;
+
+/// <summary>the atomic, resumable table: CSV round trips, interruption and resume, failed points, locks, torn lines.</summary>
+public sealed class SweepTableTests(ITestOutputHelper output) : SweepTestBase(output)
+{
+    [Fact]
+    public void CsvRoundTripsAwkwardFieldsAndFlagsATornTail()
+    {
+        string[] fields = ["plain", "a,b", "say \"hi\"", "two\r\nlines", " padded ", ""];
+        string text = Csv.FormatRecord(fields) + Csv.FormatRecord(["x", "y", "z", "", "", ""]);
+        var (records, torn) = Csv.Parse(text);
+        Assert.Null(torn);
+        Assert.Equal(fields, records[0]);
+        var (cut, tornTail) = Csv.Parse(text + "next,\"unfinished");
+        Assert.Equal(2, cut.Count);
+        Assert.Equal(["next", "unfinished"], tornTail);
+    }
+
+    [Fact]
+    public void InterruptedSweepResumesToTheRowsOfAnUninterruptedOne()
+    {
+        var (methods, runner) = Fake();
+        var grid = SweepGrid.Parse(FakeGrid, "g.json", methods);
+        string reference = Path.Combine(_root, "reference"), dir = Path.Combine(_root, "interrupted");
+        var full = RunFake(grid, methods, reference);
+        Assert.Equal(12, full.Completed);
+
+        // First Ctrl-C during point 5: that point finishes and is recorded, then the sweep stops.
+        runner.Calls = 0;
+        using var stop = new CancellationTokenSource();
+        runner.BeforeRun = (call, _) => { if (call == 5) stop.Cancel(); };
+        var first = RunFake(grid, methods, dir, stop: stop.Token);
+        Assert.True(first.Interrupted);
+        Assert.Equal(5, first.Completed);
+        Assert.Equal(5, SweepTable.Open(first.TablePath, grid.Keys).Rows.Count);
+
+        // Second Ctrl-C during point 3 of the next run: that point is abandoned, not recorded.
+        runner.Calls = 0;
+        using var stop2 = new CancellationTokenSource();
+        using var abort = new CancellationTokenSource();
+        runner.BeforeRun = (call, _) => { if (call == 3) { stop2.Cancel(); abort.Cancel(); } };
+        var second = RunFake(grid, methods, dir, resume: true, stop: stop2.Token, abort: abort.Token);
+        Assert.True(second.Interrupted);
+        Assert.Equal(5, second.AlreadyDone);
+        Assert.Equal(2, second.Completed);
+
+        // Resume to the end: only the 5 missing points run, never a completed one.
+        runner.Calls = 0;
+        var ran = new List<string>();
+        runner.BeforeRun = (_, p) => ran.Add(p.Id);
+        var last = RunFake(grid, methods, dir, resume: true);
+        Assert.False(last.Interrupted);
+        Assert.Equal(7, last.AlreadyDone);
+        Assert.Equal(5, runner.Calls);
+        Assert.Equal(5, ran.Distinct().Count());
+        AssertSameRows(Stable(full.TablePath, grid.Keys), Stable(last.TablePath, grid.Keys));
+
+        // A further --resume is a no-op.
+        runner.Calls = 0;
+        Assert.Equal(0, RunFake(grid, methods, dir, resume: true).Completed);
+        Assert.Equal(0, runner.Calls);
+    }
+
+    [Fact]
+    public void FailedPointsAreReportedNotRecordedAndRetriedOnResume()
+    {
+        var (methods, runner) = Fake();
+        var grid = SweepGrid.Parse(FakeGrid, "g.json", methods);
+        string dir = Path.Combine(_root, "fail");
+        runner.BeforeRun = (_, p) => { if (p.Index == 4) throw new InvalidOperationException("device lost"); };
+        var first = RunFake(grid, methods, dir);
+        Assert.Equal(11, first.Completed);
+        var failure = Assert.Single(first.Failed);
+        Assert.Equal((grid.Points[4].Id, "device lost"), failure);
+        runner.BeforeRun = null;
+        var second = RunFake(grid, methods, dir, resume: true);
+        Assert.Equal(1, second.Completed);
+        Assert.Equal(12, SweepTable.Open(second.TablePath, grid.Keys).Rows.Count);
+    }
+
+    [Fact]
+    public void ExistingTableNeedsResumeAndADifferentGridIsRefused()
+    {
+        var (methods, _) = Fake();
+        var grid = SweepGrid.Parse(FakeGrid, "g.json", methods);
+        string dir = Path.Combine(_root, "once");
+        RunFake(grid, methods, dir);
+        var e = Assert.Throws<InvalidOperationException>(() => RunFake(grid, methods, dir));
+        Assert.Contains("already holds 12 completed point(s)", e.Message);
+        Assert.Contains("--resume", e.Message);
+        Assert.Contains("another --out", e.Message);
+
+        var other = SweepGrid.Parse(FakeGrid.Replace("0.01]", "0.02]"), "other.json", methods);
+        var g = Assert.Throws<InvalidOperationException>(() => RunFake(other, methods, dir, resume: true));
+        Assert.Contains("grid.json records grid 'fake-grid'", g.Message);
+        Assert.Contains("other.json is a different grid", g.Message);
+        Assert.Throws<InvalidOperationException>(() => SweepEngine.Preflight(other, new SweepOptions { OutDir = dir, Resume = true }));
+    }
+
+    [Fact]
+    public void ASecondSweepOnTheSameTableIsRefused()
+    {
+        var (methods, _) = Fake();
+        var grid = SweepGrid.Parse(FakeGrid, "g.json", methods);
+        string dir = Path.Combine(_root, "locked");
+        Directory.CreateDirectory(dir);
+        using var held = new FileStream(Path.Combine(dir, ".points.csv.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        var e = Assert.Throws<InvalidOperationException>(() => RunFake(grid, methods, dir));
+        Assert.Contains("another sweep is writing", e.Message);
+    }
+
+    [Fact]
+    public void ATornLastLineIsDroppedWithAWarningAndThePointReruns()
+    {
+        var (methods, runner) = Fake();
+        var grid = SweepGrid.Parse(FakeGrid, "g.json", methods);
+        string reference = Path.Combine(_root, "ref"), dir = Path.Combine(_root, "torn");
+        RunFake(grid, methods, reference);
+        using (var stop = new CancellationTokenSource())
+        {
+            runner.Calls = 0;
+            runner.BeforeRun = (call, _) => { if (call == 4) stop.Cancel(); };
+            RunFake(grid, methods, dir, stop: stop.Token);
+            runner.BeforeRun = null;
+        }
+        // What a writer that died mid-line leaves: part of the next row, no line end.
+        string table = Path.Combine(dir, "points.csv");
+        var (records, _) = Csv.Parse(File.ReadAllText(Path.Combine(reference, "points.csv")));
+        File.AppendAllText(table, Csv.FormatRecord(records[5])[..25]);
+        var opened = SweepTable.Open(table, grid.Keys);
+        Assert.Equal(4, opened.Rows.Count);
+        Assert.Contains("incomplete last line", opened.RepairWarning);
+
+        var warnings = new List<string>();
+        var outcome = SweepEngine.Run(grid, methods, Context(dir), new SweepOptions { OutDir = dir, Resume = true, Commit = "test" },
+            new Collect(warnings));
+        Assert.Single(warnings);
+        Assert.Equal(8, outcome.Completed);
+        Assert.EndsWith("\r\n", File.ReadAllText(table));
+        AssertSameRows(Stable(Path.Combine(reference, "points.csv"), grid.Keys), Stable(table, grid.Keys));
+
+        // Damage in the middle is not silently dropped.
+        var (good, _) = Csv.Parse(File.ReadAllText(table));
+        good[3].RemoveAt(4);
+        File.WriteAllText(table, string.Concat(good.Select(Csv.FormatRecord)));
+        var e = Assert.Throws<InvalidDataException>(() => SweepTable.Open(table, grid.Keys));
+        Assert.Contains("damaged in the middle", e.Message);
+    }
+
+    private sealed class Collect(List<string> warnings) : ISweepReporter
+    {
+        public void Warning(string message) => warnings.Add(message);
+    }
+}
