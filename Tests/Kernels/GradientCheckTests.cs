@@ -78,8 +78,3 @@ public abstract class TinySnnKernelTests : SpikeFit.Tests.Infrastructure.Backend
     public void Training_step_gradients_match_reference(ResetMode reset, SurrogateKind surrogate, bool detach) =>
         RunCheck(new TinySnnCheck(LifConfig.Default with { Reset = reset, Surrogate = surrogate, DetachReset = detach }));
 }
-
-public sealed class TinySnnKernelTests_Cpu : TinySnnKernelTests { protected override SpikeFit.Kernels.Core.BackendKind Kind => SpikeFit.Kernels.Core.BackendKind.Cpu; }
-public sealed class TinySnnKernelTests_IlgpuCpu : TinySnnKernelTests { protected override SpikeFit.Kernels.Core.BackendKind Kind => SpikeFit.Kernels.Core.BackendKind.IlgpuCpu; }
-public sealed class TinySnnKernelTests_Cuda : TinySnnKernelTests { protected override SpikeFit.Kernels.Core.BackendKind Kind => SpikeFit.Kernels.Core.BackendKind.Cuda; }
-public sealed class TinySnnKernelTests_OpenCL : TinySnnKernelTests { protected override SpikeFit.Kernels.Core.BackendKind Kind => SpikeFit.Kernels.Core.BackendKind.OpenCL; }

@@ -125,11 +125,6 @@ public abstract class HopfieldKernelTests : BackendTestBase
     }
 }
 
-public sealed class HopfieldKernelTests_Cpu : HopfieldKernelTests { protected override BackendKind Kind => BackendKind.Cpu; }
-public sealed class HopfieldKernelTests_IlgpuCpu : HopfieldKernelTests { protected override BackendKind Kind => BackendKind.IlgpuCpu; }
-public sealed class HopfieldKernelTests_Cuda : HopfieldKernelTests { protected override BackendKind Kind => BackendKind.Cuda; }
-public sealed class HopfieldKernelTests_OpenCL : HopfieldKernelTests { protected override BackendKind Kind => BackendKind.OpenCL; }
-
 public sealed class HopfieldPatternTests
 {
     [Fact]

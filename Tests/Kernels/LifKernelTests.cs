@@ -74,11 +74,6 @@ public abstract class LifKernelTests : BackendTestBase
     }
 }
 
-public sealed class LifKernelTests_Cpu : LifKernelTests { protected override BackendKind Kind => BackendKind.Cpu; }
-public sealed class LifKernelTests_IlgpuCpu : LifKernelTests { protected override BackendKind Kind => BackendKind.IlgpuCpu; }
-public sealed class LifKernelTests_Cuda : LifKernelTests { protected override BackendKind Kind => BackendKind.Cuda; }
-public sealed class LifKernelTests_OpenCL : LifKernelTests { protected override BackendKind Kind => BackendKind.OpenCL; }
-
 public sealed class AllocationTests
 {
     [SkippableTheory]
