@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace SpikeFit.Experiments.Commands;
 
 /// <summary>
-/// <c>spikefit reproduce m4</c>: the M = 4 comparison of SPEC §5/§7 — every quantize-then-cluster
+/// <c>spikefit reproduce m4</c>: the M = 4 comparison of DESIGN §5/§7 — every quantize-then-cluster
 /// baseline and SpikeFit (CAT, CAT + FSC) for the MLP and conv nets, written as runs.csv,
 /// summary.csv, summary.md and plots. Resumable: finished rows are never recomputed.
 /// </summary>

@@ -33,7 +33,7 @@ public enum M4Kind
 /// <param name="Criterion">Pruning criterion for <see cref="M4Kind.CatPruned"/>.</param>
 public sealed record M4Method(string Key, M4Kind Kind, string Family, int Bits, int M, string Criterion = "")
 {
-    /// <summary>Every row of SPEC §5 plus the SpikeFit rows at M = 4 for the given bit-widths.</summary>
+    /// <summary>Every row of DESIGN §5 plus the SpikeFit rows at M = 4 for the given bit-widths.</summary>
     public static IReadOnlyList<M4Method> All(IReadOnlyList<int> bits, int pruneBits)
     {
         const int m = M4Preset.M;

@@ -21,7 +21,7 @@ public interface IM4Progress
 }
 
 /// <summary>What one <see cref="M4Runner"/> invocation runs on, and where its rows go.</summary>
-/// <param name="BaseSpec">Neuron, encoding and readout settings for every net (null: the SPEC §3
+/// <param name="BaseSpec">Neuron, encoding and readout settings for every net (null: the DESIGN §3
 /// defaults); the net's architecture, T and hidden sizes still come from the preset.</param>
 /// <param name="BaseOptions">Optimiser settings besides the budget (weight decay, schedule; null:
 /// the defaults); epochs, rates, batch, seed and limits still come from the preset.</param>
@@ -29,7 +29,7 @@ public sealed record M4RunContext(Backend Backend, Dataset Dataset, M4Preset Pre
     string DeviceName, IReadOnlyList<string>? OnlyMethods = null, NetworkSpec? BaseSpec = null, TrainOptions? BaseOptions = null);
 
 /// <summary>
-/// Runs the M = 4 comparison (SPEC §5, §7): per net and seed, one full-precision warm start (trained
+/// Runs the M = 4 comparison (DESIGN §5, §7): per net and seed, one full-precision warm start (trained
 /// once, cached as a checkpoint under OutDir/models and reused by every method), then every method
 /// from it with the same fine-tune budget, each evaluated on its deployed weights. Rows are appended
 /// to runs.csv one at a time as they finish; rows already there are not recomputed (resume).
