@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""SPEC §9 W3, the Open Neuromorphic framework benchmark, written the way snnTorch users write it.
+"""DESIGN §9 W3, the Open Neuromorphic framework benchmark, written the way snnTorch users write it.
 
 Network: Linear(n, n) then one LIF layer, batch 16, T = 500 steps, input x [T, B, n] of dense
 uniform currents in [0, 1) (torch.manual_seed(1); `spikefit bench w3` draws the same distribution

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The SPEC §9 training workloads written the way snnTorch users write them, in plain PyTorch.
+"""The DESIGN §9 training workloads written the way snnTorch users write them, in plain PyTorch.
 
 W1: MLP 784-512-10, T = 16, batch 128, direct input.  W2: conv 16C3-P2-32C3-P2-FC10, T = 8.
 Same network as `spikefit train`: LIF h = beta*v + I, spike = H(h - theta) with the fast-sigmoid

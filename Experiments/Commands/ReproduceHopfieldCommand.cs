@@ -10,7 +10,7 @@ using Spectre.Console;
 namespace SpikeFit.Experiments.Commands;
 
 /// <summary>
-/// <c>spikefit reproduce hopfield</c>: the Hopfield model with weighted patterns (SPEC §8) — simulated
+/// <c>spikefit reproduce hopfield</c>: the Hopfield model with weighted patterns (DESIGN §8) — simulated
 /// retrieval from every stored pattern against the replica-symmetric theory, for equal, geometric and
 /// uniform weights, with a summary table, per-pattern CSV, online-learning table and plots.
 /// </summary>

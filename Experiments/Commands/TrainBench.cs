@@ -10,7 +10,7 @@ using Spectre.Console;
 namespace SpikeFit.Experiments.Commands;
 
 /// <summary>
-/// <c>spikefit bench train</c>: training throughput (SPEC §9 W1 = mlp, W2 = conv) on the chosen
+/// <c>spikefit bench train</c>: training throughput (DESIGN §9 W1 = mlp, W2 = conv) on the chosen
 /// device, optionally next to the snnTorch-style PyTorch script run in the same invocation.
 /// </summary>
 public static class TrainBench
@@ -26,7 +26,7 @@ public static class TrainBench
         var python = new Option<string>("--python") { Description = "Python with PyTorch for --compare-pytorch", DefaultValueFactory = _ => "/usr/bin/python3" };
         var threads = new Option<int>("--threads") { Description = "CPU threads for PyTorch (and the cpu backend)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = CommonOptions.Json();
-        var cmd = new Command("train", "Training samples/s of the SPEC §9 workloads (W1 mlp, W2 conv), optionally against PyTorch");
+        var cmd = new Command("train", "Training samples/s of the DESIGN §9 workloads (W1 mlp, W2 conv), optionally against PyTorch");
         foreach (var o in new Option[] { net, device, batches, batch, compare, python, threads, json }) cmd.Options.Add(o);
         cmd.SetAction(parse => Run(parse.GetValue(net)!, parse.GetValue(device)!, parse.GetValue(batches), parse.GetValue(batch),
             parse.GetValue(compare), parse.GetValue(python)!, parse.GetValue(threads), parse.GetValue(json)));

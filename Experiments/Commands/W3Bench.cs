@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace SpikeFit.Experiments.Commands;
 
 /// <summary>
-/// <c>spikefit bench w3</c>: SPEC §9 W3 (Open Neuromorphic framework benchmark), Linear(n, n) + LIF,
+/// <c>spikefit bench w3</c>: DESIGN §9 W3 (Open Neuromorphic framework benchmark), Linear(n, n) + LIF,
 /// batch 16, T = 500: milliseconds per forward+backward pass on the chosen device, optionally next
 /// to <c>bench/on_benchmark.py</c> (PyTorch, snnTorch style) run in the same invocation.
 /// </summary>

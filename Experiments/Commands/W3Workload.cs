@@ -6,7 +6,7 @@ using SpikeFit.Kernels.Lif;
 namespace SpikeFit.Experiments.Commands;
 
 /// <summary>
-/// SPEC §9 W3, the Open Neuromorphic framework benchmark: Linear(n, n) + LIF over [T, B, n],
+/// DESIGN §9 W3, the Open Neuromorphic framework benchmark: Linear(n, n) + LIF over [T, B, n],
 /// loss = Σ spikes. The whole time loop is batched: one GEMM Y[T·B, n] = X·Wᵀ + b, then the fused
 /// multi-step LIF. Backward: ∂L/∂s = 1, fused LIF backward, then one GEMM each for ∂W (and ∂X).
 /// <para>

@@ -17,7 +17,7 @@ public sealed record HopfieldConfig(int N, int M, WeightDistribution Distributio
 public sealed record HopfieldConfigResult(HopfieldConfig Config, HopfieldSummaryRow Summary, IReadOnlyList<HopfieldPatternRow> Patterns);
 
 /// <summary>
-/// The Hopfield reproduction (SPEC §8): for each configuration, simulate retrieval from every stored
+/// The Hopfield reproduction (DESIGN §8): for each configuration, simulate retrieval from every stored
 /// pattern on the accelerator, solve the replica-symmetric equation for every pattern, and tabulate both.
 /// </summary>
 public static class HopfieldReproduction

@@ -10,13 +10,13 @@ namespace SpikeFit.Experiments.M4;
 /// <param name="FineTuneEpochs">Epochs of every compression method's training from the warm start (the same for all methods).</param>
 /// <param name="FineTuneLr">Learning rate of those fine-tunes.</param>
 /// <param name="MaxBatches">Batches per epoch (null: the whole training set).</param>
-/// <param name="Hidden">Hidden sizes (null: the SPEC §3 network).</param>
-/// <param name="T">Time steps (null: the SPEC §3 default).</param>
+/// <param name="Hidden">Hidden sizes (null: the DESIGN §3 network).</param>
+/// <param name="T">Time steps (null: the DESIGN §3 default).</param>
 public sealed record NetBudget(int WarmEpochs, float WarmLr, int FineTuneEpochs, float FineTuneLr, int? MaxBatches,
     int[]? Hidden = null, int? T = null);
 
 /// <summary>
-/// What a <c>reproduce m4</c> preset runs (SPEC §7): networks, bit-widths, seeds, training budgets
+/// What a <c>reproduce m4</c> preset runs (DESIGN §7): networks, bit-widths, seeds, training budgets
 /// and the pruning schedule. smoke is for CI (a tiny grid), quick fits a 2-core CPU in minutes,
 /// full is the paper-table setting (≥ 3 seeds, whole epochs).
 /// </summary>

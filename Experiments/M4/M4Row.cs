@@ -12,7 +12,7 @@ public sealed partial class M4Row
 {
     /// <summary>Method key, e.g. fp32, ptq-kmeans, uniform-ptq, qat, binary, ternary, uniform-2bit, deep-compression, cat, cat-fsc, cat-prune-magnitude …</summary>
     [CsvColumn("method")] public string Method { get; init; } = "";
-    /// <summary>reference (FP32), baseline (quantize-then-cluster rows of SPEC §5) or spikefit (CAT, CAT + FSC), or pruning (criterion comparison).</summary>
+    /// <summary>reference (FP32), baseline (quantize-then-cluster rows of DESIGN §5) or spikefit (CAT, CAT + FSC), or pruning (criterion comparison).</summary>
     [CsvColumn("family")] public string Family { get; init; } = "";
     [CsvColumn("net")] public string Net { get; init; } = "";
     /// <summary>Weight bit-width b; 32 for methods without a bit-width (float codebooks).</summary>
@@ -39,7 +39,7 @@ public sealed partial class M4Row
     [CsvColumn("firing_rates")] public string FiringRates { get; init; } = "";
     /// <summary>Synaptic operations (spikes into a layer × fan-out) per inference.</summary>
     [CsvColumn("sops_per_inference")] public double SopsPerInference { get; init; }
-    /// <summary>Energy per inference with the Horowitz 45 nm constants (SPEC §6), µJ.</summary>
+    /// <summary>Energy per inference with the Horowitz 45 nm constants (DESIGN §6), µJ.</summary>
     [CsvColumn("energy_uj")] public double EnergyUj { get; init; }
     /// <summary>Energy per inference with TrueNorth's 26 pJ per synaptic event, µJ.</summary>
     [CsvColumn("energy_truenorth_uj")] public double EnergyTrueNorthUj { get; init; }

@@ -52,7 +52,7 @@ public sealed partial class SummaryRow
     [CsvColumn("p_value")] public double? PValue { get; set; }
     /// <summary>Why a statistic is missing, or empty.</summary>
     [CsvColumn("note")] public string Note { get; set; } = "";
-    // Provenance (SPEC §7): the distinct values of the group's rows, ";"-joined when they differ (a resumed run).
+    // Provenance (DESIGN §7): the distinct values of the group's rows, ";"-joined when they differ (a resumed run).
     [CsvColumn("preset")] public string Preset { get; set; } = "";
     [CsvColumn("dataset")] public string Dataset { get; set; } = "";
     [CsvColumn("dataset_sha256")] public string DatasetSha256 { get; set; } = "";

@@ -11,7 +11,7 @@ public static class SummaryTable
     /// <summary>The file name of the table in a reproduce m4 output folder.</summary>
     public const string FileName = "summary.csv";
 
-    /// <summary>The codebook size the comparison is about (SPEC §5): ranks and baselines only count rows with this M.</summary>
+    /// <summary>The codebook size the comparison is about (DESIGN §5): ranks and baselines only count rows with this M.</summary>
     public const int ComparedM = 4;
 
     /// <summary>Family keys of <see cref="M4Row.Family"/>.</summary>

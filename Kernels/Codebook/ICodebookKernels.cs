@@ -23,7 +23,7 @@ public readonly record struct CodebookShape(int Groups, int GroupLength, int M)
     public override string ToString() => $"G={Groups} L={GroupLength} M={M}";
 }
 
-/// <summary>Clusterization-aware training kernels (SPEC §4, CAT).</summary>
+/// <summary>Clusterization-aware training kernels (DESIGN §4, CAT).</summary>
 public interface ICodebookKernels
 {
     /// <summary>

@@ -1,7 +1,7 @@
 namespace SpikeFit.Kernels.Core;
 
 /// <summary>Where kernels run. <c>Cpu</c> is the fast managed path; <c>IlgpuCpu</c> is ILGPU's
-/// CPU simulator (correctness and cross-backend tests only, see SPEC §2).</summary>
+/// CPU simulator (correctness and cross-backend tests only, see DESIGN §2).</summary>
 public enum BackendKind
 {
     Cpu,

@@ -9,7 +9,7 @@ namespace SpikeFit.Kernels.Dense;
 /// <summary>
 /// A minimal cuBLAS binding: just cublasSgemm on the accelerator's default stream. ILGPU.Algorithms
 /// has its own binding, but it only probes libcublas.so.10/11/12 and CUDA 13 machines ship .so.13
-/// (SPEC §2), so this one resolves the library itself and binds four exports by function pointer.
+/// (DESIGN §2), so this one resolves the library itself and binds four exports by function pointer.
 /// UNTESTED on real hardware from the machine it was written on (no GPU there).
 /// </summary>
 public sealed unsafe class CuBlas : IDisposable

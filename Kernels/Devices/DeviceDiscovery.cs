@@ -24,7 +24,7 @@ public sealed record BackendSelection(Backend Backend, string Why, IReadOnlyList
 
 /// <summary>
 /// Finds backends and opens one. <c>auto</c> prefers CUDA, then an OpenCL GPU that ILGPU accepts,
-/// then the fast managed CPU path (SPEC §2). The ILGPU CPU simulator is never chosen by auto.
+/// then the fast managed CPU path (DESIGN §2). The ILGPU CPU simulator is never chosen by auto.
 /// </summary>
 public static class DeviceDiscovery
 {
@@ -77,7 +77,7 @@ public static class DeviceDiscovery
         }
     }
 
-    /// <summary>ILGPU needs OpenCL C 2.0+ with the generic address space (SPEC §2).</summary>
+    /// <summary>ILGPU needs OpenCL C 2.0+ with the generic address space (DESIGN §2).</summary>
     public static bool Qualifies(CLDevice d) =>
         d.CLStdVersion >= CLBackendMinimum && d.Capabilities.GenericAddressSpace;
 

@@ -16,7 +16,7 @@ public struct HopfieldArgs
 }
 
 /// <summary>
-/// Kernels of the Hopfield model with weighted patterns (SPEC §8). Layouts are row-major:
+/// Kernels of the Hopfield model with weighted patterns (DESIGN §8). Layouts are row-major:
 /// patterns Ξ [M, N] of ±1, couplings J [N, N] (symmetric, J_ii = 0), states s and local fields
 /// h = J·s [trials, N]. The couplings and the fields are GEMMs (<see cref="HopfieldNetwork"/>).
 /// <para>

@@ -2,7 +2,7 @@ using SpikeFit.Kernels.Core;
 
 namespace SpikeFit.Kernels.Lif;
 
-/// <summary>Fused multi-step LIF kernels: one launch covers all T steps (SPEC §3).</summary>
+/// <summary>Fused multi-step LIF kernels: one launch covers all T steps (DESIGN §3).</summary>
 public interface ILifKernels
 {
     /// <summary>
@@ -16,7 +16,7 @@ public interface ILifKernels
     /// Backward in reverse time from the stored membrane and ∂L/∂s [T,B,N]; writes ∂L/∂I
     /// ([T,B,N], or the [B,N] time sum when broadcast). When <paramref name="spikeGradProduct"/>
     /// is given it also writes c[b,n] = Σ_t s_t·∂L/∂s_t, the per-sample quantity behind the FSC
-    /// score (SPEC §4) and the first-order Taylor criterion, at the cost of one [B,N] write.
+    /// score (DESIGN §4) and the first-order Taylor criterion, at the cost of one [B,N] write.
     /// </summary>
     void Backward(LifShape shape, LifConfig config,
         DeviceBuffer<float> membrane, DeviceBuffer<float> gradSpikes, DeviceBuffer<float> gradInput,

@@ -5,7 +5,7 @@ public enum ResetMode { Soft, Hard }
 public enum SurrogateKind { FastSigmoid, Atan, Sigmoid, Triangle }
 
 /// <summary>
-/// Parameters of a leaky integrate-and-fire layer (SPEC §3). Per step:
+/// Parameters of a leaky integrate-and-fire layer (DESIGN §3). Per step:
 /// h_t = β·v_(t−1) + I_t;  s_t = H(h_t − θ) (a spike when h_t ≥ θ);
 /// soft reset v_t = h_t − θ·s_t, hard reset v_t = h_t·(1 − s_t).
 /// Backward replaces H′ by the surrogate. The default surrogate is fast-sigmoid (SuperSpike, k = 25).

@@ -3,7 +3,7 @@ using SpikeFit.Kernels.Core;
 
 namespace SpikeFit.Kernels.Loss;
 
-/// <summary>The two readouts of SPEC §3 that feed the cross-entropy.</summary>
+/// <summary>The two readouts of DESIGN §3 that feed the cross-entropy.</summary>
 public enum Readout
 {
     /// <summary>Output spike counts: x ∈ {0, 1}, scale = 1.</summary>

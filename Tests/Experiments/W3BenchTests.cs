@@ -88,8 +88,3 @@ public abstract class W3BenchTests : BackendTestBase
         Assert.Equal(expected, work.AllocatedBytes);
     }
 }
-
-public sealed class W3BenchTests_Cpu : W3BenchTests { protected override BackendKind Kind => BackendKind.Cpu; }
-public sealed class W3BenchTests_IlgpuCpu : W3BenchTests { protected override BackendKind Kind => BackendKind.IlgpuCpu; }
-public sealed class W3BenchTests_Cuda : W3BenchTests { protected override BackendKind Kind => BackendKind.Cuda; }
-public sealed class W3BenchTests_OpenCL : W3BenchTests { protected override BackendKind Kind => BackendKind.OpenCL; }

@@ -33,6 +33,9 @@ public static class TestBackends
 /// <summary>
 /// Base of every per-backend test class (the ILGPU test-suite pattern: an abstract class per
 /// kernel family, a small subclass per backend). Missing backends skip with the reason.
+/// The subclasses are not written by hand: for every abstract class deriving from this one,
+/// Tests/Generators/PerBackendTestGenerator.cs emits <c>&lt;Class&gt;_&lt;Backend&gt;</c> for each member of
+/// <see cref="BackendKind"/> (the one list of backends), e.g. <c>DenseKernelTests_Cpu</c>.
 /// </summary>
 public abstract class BackendTestBase
 {

@@ -239,8 +239,3 @@ public abstract class CodebookKernelTests : BackendTestBase
         Assert.Contains("codebooks", e.Message);
     }
 }
-
-public sealed class CodebookKernelTests_Cpu : CodebookKernelTests { protected override BackendKind Kind => BackendKind.Cpu; }
-public sealed class CodebookKernelTests_IlgpuCpu : CodebookKernelTests { protected override BackendKind Kind => BackendKind.IlgpuCpu; }
-public sealed class CodebookKernelTests_Cuda : CodebookKernelTests { protected override BackendKind Kind => BackendKind.Cuda; }
-public sealed class CodebookKernelTests_OpenCL : CodebookKernelTests { protected override BackendKind Kind => BackendKind.OpenCL; }

@@ -179,8 +179,3 @@ public abstract class ConvKernelTests : BackendTestBase
         Assert.Throws<ArgumentException>(() => new ConvShape(1, 2, 2, 1, 1, 3).Validate());
     }
 }
-
-public sealed class ConvKernelTests_Cpu : ConvKernelTests { protected override BackendKind Kind => BackendKind.Cpu; }
-public sealed class ConvKernelTests_IlgpuCpu : ConvKernelTests { protected override BackendKind Kind => BackendKind.IlgpuCpu; }
-public sealed class ConvKernelTests_Cuda : ConvKernelTests { protected override BackendKind Kind => BackendKind.Cuda; }
-public sealed class ConvKernelTests_OpenCL : ConvKernelTests { protected override BackendKind Kind => BackendKind.OpenCL; }

@@ -228,8 +228,3 @@ public abstract class DenseKernelTests : BackendTestBase
         Assert.Equal(CpuGemmPath.Dense, cpu.LastPath);
     }
 }
-
-public sealed class DenseKernelTests_Cpu : DenseKernelTests { protected override BackendKind Kind => BackendKind.Cpu; }
-public sealed class DenseKernelTests_IlgpuCpu : DenseKernelTests { protected override BackendKind Kind => BackendKind.IlgpuCpu; }
-public sealed class DenseKernelTests_Cuda : DenseKernelTests { protected override BackendKind Kind => BackendKind.Cuda; }
-public sealed class DenseKernelTests_OpenCL : DenseKernelTests { protected override BackendKind Kind => BackendKind.OpenCL; }

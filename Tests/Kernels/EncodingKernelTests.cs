@@ -109,8 +109,3 @@ public abstract class EncodingKernelTests : BackendTestBase
         Assert.Contains("sampleIds", e.Message);
     }
 }
-
-public sealed class EncodingKernelTests_Cpu : EncodingKernelTests { protected override BackendKind Kind => BackendKind.Cpu; }
-public sealed class EncodingKernelTests_IlgpuCpu : EncodingKernelTests { protected override BackendKind Kind => BackendKind.IlgpuCpu; }
-public sealed class EncodingKernelTests_Cuda : EncodingKernelTests { protected override BackendKind Kind => BackendKind.Cuda; }
-public sealed class EncodingKernelTests_OpenCL : EncodingKernelTests { protected override BackendKind Kind => BackendKind.OpenCL; }

@@ -67,19 +67,3 @@ public sealed class GradientCheckTests
         Assert.True(g1.Zip(g2).Any(p => Math.Abs(p.First - p.Second) > 1e-9), $"detach_reset changed nothing (seed {seed})");
     }
 }
-
-/// <summary>The kernels composed into a full BPTT step on each backend against the float64 reference.</summary>
-public abstract class TinySnnKernelTests : SpikeFit.Tests.Infrastructure.BackendTestBase
-{
-    [SkippableTheory]
-    [InlineData(ResetMode.Soft, SurrogateKind.FastSigmoid, false)]
-    [InlineData(ResetMode.Hard, SurrogateKind.FastSigmoid, false)]
-    [InlineData(ResetMode.Soft, SurrogateKind.Atan, true)]
-    public void Training_step_gradients_match_reference(ResetMode reset, SurrogateKind surrogate, bool detach) =>
-        RunCheck(new TinySnnCheck(LifConfig.Default with { Reset = reset, Surrogate = surrogate, DetachReset = detach }));
-}
-
-public sealed class TinySnnKernelTests_Cpu : TinySnnKernelTests { protected override SpikeFit.Kernels.Core.BackendKind Kind => SpikeFit.Kernels.Core.BackendKind.Cpu; }
-public sealed class TinySnnKernelTests_IlgpuCpu : TinySnnKernelTests { protected override SpikeFit.Kernels.Core.BackendKind Kind => SpikeFit.Kernels.Core.BackendKind.IlgpuCpu; }
-public sealed class TinySnnKernelTests_Cuda : TinySnnKernelTests { protected override SpikeFit.Kernels.Core.BackendKind Kind => SpikeFit.Kernels.Core.BackendKind.Cuda; }
-public sealed class TinySnnKernelTests_OpenCL : TinySnnKernelTests { protected override SpikeFit.Kernels.Core.BackendKind Kind => SpikeFit.Kernels.Core.BackendKind.OpenCL; }

@@ -113,8 +113,3 @@ public abstract class LossKernelTests : BackendTestBase
         Assert.Contains("gradX", e.Message);
     }
 }
-
-public sealed class LossKernelTests_Cpu : LossKernelTests { protected override BackendKind Kind => BackendKind.Cpu; }
-public sealed class LossKernelTests_IlgpuCpu : LossKernelTests { protected override BackendKind Kind => BackendKind.IlgpuCpu; }
-public sealed class LossKernelTests_Cuda : LossKernelTests { protected override BackendKind Kind => BackendKind.Cuda; }
-public sealed class LossKernelTests_OpenCL : LossKernelTests { protected override BackendKind Kind => BackendKind.OpenCL; }

@@ -94,8 +94,3 @@ public abstract class OptimizerKernelTests : BackendTestBase
         Assert.Contains("'v'", e.Message);
     }
 }
-
-public sealed class OptimizerKernelTests_Cpu : OptimizerKernelTests { protected override BackendKind Kind => BackendKind.Cpu; }
-public sealed class OptimizerKernelTests_IlgpuCpu : OptimizerKernelTests { protected override BackendKind Kind => BackendKind.IlgpuCpu; }
-public sealed class OptimizerKernelTests_Cuda : OptimizerKernelTests { protected override BackendKind Kind => BackendKind.Cuda; }
-public sealed class OptimizerKernelTests_OpenCL : OptimizerKernelTests { protected override BackendKind Kind => BackendKind.OpenCL; }

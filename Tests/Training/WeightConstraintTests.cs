@@ -43,7 +43,7 @@ public sealed class WeightConstraintTests
         var assignments0 = kind == "cat" ? ((CodebookConstraint)output.Constraint).Deployed().Assignments : null;
         double scale = analytic.Max(g => Math.Abs(g));
         // CAT's largest |centroid| also sets the grid scale Δ, which moves every projected value; the
-        // summed-gradient formula is straight-through for Δ (SPEC §4), so that centroid is not compared.
+        // summed-gradient formula is straight-through for Δ (DESIGN §4), so that centroid is not compared.
         int scaleSetter = kind == "cat" ? Array.IndexOf(c0, c0.MaxBy(Math.Abs)) : -1;
         int compared = 0;
         for (int m = 0; m < c0.Length; m++)

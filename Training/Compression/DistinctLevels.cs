@@ -3,7 +3,7 @@ using SpikeFit.Kernels.Codebook;
 namespace SpikeFit.Training.Compression;
 
 /// <summary>
-/// Projects a latent codebook onto the signed b-bit grid of SPEC §4, q ∈ [−2^(b−1), 2^(b−1)−1]
+/// Projects a latent codebook onto the signed b-bit grid of DESIGN §4, q ∈ [−2^(b−1), 2^(b−1)−1]
 /// (the asymmetric range, so M = 2^b can use every level), with one scale Δ per layer, and keeps
 /// each group's M levels distinct.
 /// <para>

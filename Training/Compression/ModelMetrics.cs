@@ -8,7 +8,7 @@ namespace SpikeFit.Training.Compression;
 public readonly record struct WeightStorage(int Bits, CodebookScope Scope);
 
 /// <summary>
-/// Builds the <see cref="ModelSummary"/> (the input of the energy model and the fit checker, SPEC §6)
+/// Builds the <see cref="ModelSummary"/> (the input of the energy model and the fit checker, DESIGN §6)
 /// of a trained network from its deployed weights Ŵ — distinct values, non-zeros and sizes are
 /// counted from them — and from measured spike rates into each layer.
 /// </summary>

@@ -18,7 +18,7 @@ public sealed record QuantizedWeights(float[] Weights, float[] Codebook, int Dis
 }
 
 /// <summary>
-/// The post-training quantizers of the SPEC §5 baselines, applied once to a layer's float32 weights on the host.
+/// The post-training quantizers of the DESIGN §5 baselines, applied once to a layer's float32 weights on the host.
 /// The same functions are the forward pass of the STE-trained variants (<see cref="Ste"/>).
 /// </summary>
 public static class Quantizers

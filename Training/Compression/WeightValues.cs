@@ -1,6 +1,6 @@
 namespace SpikeFit.Training.Compression;
 
-/// <summary>Counting what a weight array actually holds (SPEC §4: unique values are counted, never assumed).</summary>
+/// <summary>Counting what a weight array actually holds (DESIGN §4: unique values are counted, never assumed).</summary>
 public static class WeightValues
 {
     /// <summary>The distinct values, ascending. −0 and +0 count as one value (0); all NaNs count as one (last).</summary>

@@ -32,10 +32,10 @@ public sealed record EnergyReport(IReadOnlyList<LayerEnergy> Layers, double Tota
 }
 
 /// <summary>
-/// Energy per inference (SPEC §6). For layer l with T steps:
+/// Energy per inference (DESIGN §6). For layer l with T steps:
 /// <list type="bullet">
 /// <item>analog input (direct encoding): the image is the same current at every step, so W·x is computed once
-/// (SPEC §3): MACs = non-zero synapses; compute = MACs × E_MAC;</item>
+/// (DESIGN §3): MACs = non-zero synapses; compute = MACs × E_MAC;</item>
 /// <item>spiking input: spikes in = rate × inputs × T; SOPs = spikes in × fan-out = rate × T × non-zero synapses; compute = SOPs × E_AC;</item>
 /// <item>weight reads: (MACs + SOPs) × bits per synapse × E_bit, E_bit = SRAM 64-bit read / 64 (codebook indices
 /// are read; the codebook itself is assumed to sit in registers);</item>

@@ -8,7 +8,7 @@ namespace SpikeFit.Training.Hardware;
 public sealed record Figure(double? Value, string Source, bool Uncertain = false, string? Note = null);
 
 /// <summary>
-/// A neuromorphic chip as the fit checker sees it (SPEC §6). Every limit is a <see cref="Figure"/>;
+/// A neuromorphic chip as the fit checker sees it (DESIGN §6). Every limit is a <see cref="Figure"/>;
 /// a null figure means "no such limit in this profile".
 /// </summary>
 public sealed record ChipProfile

@@ -6,7 +6,7 @@ namespace SpikeFit.Training.Hardware;
 /// <summary>How a layer connects to its inputs.</summary>
 public enum LayerKind { Dense, Conv }
 
-/// <summary>Which weights share one codebook (SPEC §4): none (free values), per layer, per output neuron, whole network.</summary>
+/// <summary>Which weights share one codebook (DESIGN §4): none (free values), per layer, per output neuron, whole network.</summary>
 public enum CodebookScope { None, Layer, Neuron, Network }
 
 /// <summary>

@@ -7,7 +7,7 @@ namespace SpikeFit.Training.Hopfield;
 public readonly record struct PatternPrediction(bool Retrieved, double Overlap, double Y);
 
 /// <summary>
-/// Replica-symmetric retrieval condition of the Hopfield model with weighted patterns (SPEC §8,
+/// Replica-symmetric retrieval condition of the Hopfield model with weighted patterns (DESIGN §8,
 /// our reconstruction of Karandashev, Kryzhanovsky &amp; Litinskii, PRE 85, 041925, 2012). For pattern k,
 /// with x_μ = r_μ/r_k and φ(y) = 2y·e^(−y²)/(√π·erf y):
 /// <code>

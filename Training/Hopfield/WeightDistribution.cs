@@ -16,7 +16,7 @@ public enum WeightKind
     Custom,
 }
 
-/// <summary>A weight distribution for the weighted-pattern Hopfield model (SPEC §8).</summary>
+/// <summary>A weight distribution for the weighted-pattern Hopfield model (DESIGN §8).</summary>
 public sealed record WeightDistribution(WeightKind Kind, double Lambda = double.NaN, double[]? Values = null)
 {
     private const uint Stream = 0x57656967; // "Weig"

@@ -20,7 +20,7 @@ public sealed class LifLayer : ISpikingLayer
     public IReadOnlyList<Parameter> Parameters => Array.Empty<Parameter>();
     public Activation? LastSpikes { get; private set; }
 
-    /// <summary>When set, backward also accumulates the FSC score (SPEC §4) of each neuron here.</summary>
+    /// <summary>When set, backward also accumulates the FSC score (DESIGN §4) of each neuron here.</summary>
     public DeviceBuffer<float>? Fisher { get; set; }
 
     /// <summary>

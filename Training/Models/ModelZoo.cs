@@ -4,7 +4,7 @@ using SpikeFit.Training.Models.Constraints;
 
 namespace SpikeFit.Training.Models;
 
-/// <summary>Builds the networks of SPEC §3 from a <see cref="NetworkSpec"/>, weights drawn from the seed.</summary>
+/// <summary>Builds the networks of DESIGN §3 from a <see cref="NetworkSpec"/>, weights drawn from the seed.</summary>
 public static class ModelZoo
 {
     /// <param name="warmStart">Parameter values to start from (e.g. a full-precision run's
@@ -35,7 +35,7 @@ public static class ModelZoo
             }
             case "conv":
             {
-                // 16C3-P2-32C3-P2-FC10 (SPEC §3): conv → LIF → 2×2 max pool per hidden stage.
+                // 16C3-P2-32C3-P2-FC10 (DESIGN §3): conv → LIF → 2×2 max pool per hidden stage.
                 var shape = new FeatureShape(spec.InputHeight, spec.InputWidth, spec.InputChannels);
                 for (int i = 0; i < spec.Hidden.Length; i++)
                 {
@@ -100,7 +100,7 @@ public static class ModelZoo
     }
 
     /// <summary>
-    /// The codebook CAT starts from (SPEC §4): k-means (k-means++ seeded by <see cref="CodebookSpec.InitSeed"/>) on the
+    /// The codebook CAT starts from (DESIGN §4): k-means (k-means++ seeded by <see cref="CodebookSpec.InitSeed"/>) on the
     /// warm-start weights, per layer or per output neuron, or linear over [min, max]. Linear spreads the
     /// M values over the outliers, so most small weights snap to a much larger value; k-means is the default.
     /// </summary>

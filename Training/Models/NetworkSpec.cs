@@ -6,7 +6,7 @@ namespace SpikeFit.Training.Models;
 public enum InputEncoding { Direct, Poisson }
 
 /// <summary>
-/// Clusterization-aware training (SPEC §4): every dense layer keeps an M-value codebook on a b-bit
+/// Clusterization-aware training (DESIGN §4): every dense layer keeps an M-value codebook on a b-bit
 /// grid, per layer, per output neuron, or one for the whole network (<see cref="WholeNetwork"/>:
 /// every layer shares M values and one scale), learnt with the weights at
 /// <see cref="LearningRateScale"/> times the weights' learning rate.
@@ -19,7 +19,7 @@ public sealed record CodebookSpec(int M = 4, int Bits = 4, bool PerNeuron = fals
 }
 
 /// <summary>
-/// Quantization-aware training with the straight-through estimator (baselines 4–5, SPEC §5): every
+/// Quantization-aware training with the straight-through estimator (baselines 4–5, DESIGN §5): every
 /// weighted layer computes with Q(W), Q one of <see cref="SteQuantizer"/> (Bits used by the uniform one).
 /// </summary>
 public sealed record SteSpec(SteQuantizer Quantizer = SteQuantizer.UniformSymmetric, int Bits = 8);
@@ -34,7 +34,7 @@ public enum CodebookInit { KMeans, Linear }
 public enum Readout { SpikeCount, Membrane }
 
 /// <summary>
-/// Everything needed to rebuild a network (stored in checkpoints). Defaults are the SPEC §3
+/// Everything needed to rebuild a network (stored in checkpoints). Defaults are the DESIGN §3
 /// networks: MLP 784-512-10 with T = 16, conv 16C3-P2-32C3-P2-FC10 with T = 8.
 /// </summary>
 public sealed record NetworkSpec

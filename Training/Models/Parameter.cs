@@ -15,7 +15,7 @@ public sealed class Parameter : IDisposable
     /// <summary>Decoupled weight decay applies to weights, not to biases.</summary>
     public bool Decay { get; }
 
-    /// <summary>Multiplies the optimiser's learning rate for this tensor (codebooks train slower, SPEC §4; 0 freezes it).</summary>
+    /// <summary>Multiplies the optimiser's learning rate for this tensor (codebooks train slower, DESIGN §4; 0 freezes it).</summary>
     public float LearningRateScale { get; set; } = 1f;
 
     public Parameter(Backend backend, string name, int[] shape, float[] init, bool decay)

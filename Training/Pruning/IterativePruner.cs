@@ -5,7 +5,7 @@ using SpikeFit.Training.Train;
 namespace SpikeFit.Training.Pruning;
 
 /// <summary>
-/// Iterative structured pruning (SPEC §4): each round rescores the CURRENT network, removes the
+/// Iterative structured pruning (DESIGN §4): each round rescores the CURRENT network, removes the
 /// lowest-scoring units down to the round's budget (<see cref="PruneSchedule"/>), rebuilds it smaller
 /// and fine-tunes it, until the final budget is met.
 /// </summary>

@@ -77,7 +77,7 @@ public sealed class NeuronScores
     /// <summary>
     /// One forward + backward pass per batch giving the statistics behind FSC, Taylor and the firing
     /// rate at once. The loss is softmax cross-entropy of the batch MEAN (as in training), so the
-    /// backward's product c is 1/B of the per-sample quantity Σ_t s·∂L_n/∂s of SPEC §4; it is
+    /// backward's product c is 1/B of the per-sample quantity Σ_t s·∂L_n/∂s of DESIGN §4; it is
     /// multiplied by B before squaring. Dense layers take Σ_b c² from the fused Fisher accumulation
     /// of the LIF backward; conv layers fold the [B, H·W·C] product by channel on the host, because
     /// a channel's positions must be summed before squaring. All batches have the same size B, so

@@ -3,7 +3,7 @@ namespace SpikeFit.Training.Pruning;
 /// <summary>
 /// Host-side reduction of the LIF backward's per-sample product c[b, pos·C + ch] = Σ_t s·∂L/∂s into
 /// per-channel statistics. A conv channel is one neuron for pruning, so positions are summed
-/// BEFORE squaring (SPEC §4): the mask that removes a channel scales all its positions at once.
+/// BEFORE squaring (DESIGN §4): the mask that removes a channel scales all its positions at once.
 /// </summary>
 public static class ProductFold
 {

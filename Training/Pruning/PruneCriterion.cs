@@ -1,6 +1,6 @@
 namespace SpikeFit.Training.Pruning;
 
-/// <summary>How hidden neurons are ranked for removal (SPEC §4): SpikeFit's FSC and the baselines it is compared with.</summary>
+/// <summary>How hidden neurons are ranked for removal (DESIGN §4): SpikeFit's FSC and the baselines it is compared with.</summary>
 public enum PruneCriterion
 {
     /// <summary>Fisher spike contribution: FSC_i = (1/2N) Σ_n (Σ_t Σ_pos s·∂L_n/∂s)².</summary>

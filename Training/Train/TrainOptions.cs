@@ -2,7 +2,7 @@ namespace SpikeFit.Training.Train;
 
 public enum LrSchedule { Constant, Cosine, Step }
 
-/// <summary>Optimisation settings (Adam, SPEC §3). Stored in checkpoints; a resume must match.</summary>
+/// <summary>Optimisation settings (Adam, DESIGN §3). Stored in checkpoints; a resume must match.</summary>
 public sealed record TrainOptions
 {
     public int Epochs { get; init; } = 10;

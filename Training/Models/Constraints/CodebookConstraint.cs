@@ -5,7 +5,7 @@ using SpikeFit.Training.Compression;
 namespace SpikeFit.Training.Models.Constraints;
 
 /// <summary>
-/// SpikeFit CAT (SPEC §4): a latent codebook per group (one per layer, or one per output neuron,
+/// SpikeFit CAT (DESIGN §4): a latent codebook per group (one per layer, or one per output neuron,
 /// or one for the whole network through a shared <see cref="NetworkCodebook"/>),
 /// projected to a signed b-bit grid with one scale per layer after every update; each forward
 /// assigns every weight to its nearest projected centroid and gathers Ŵ = c[a] (fused kernel).

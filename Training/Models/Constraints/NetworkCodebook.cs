@@ -5,7 +5,7 @@ using SpikeFit.Training.Compression;
 namespace SpikeFit.Training.Models.Constraints;
 
 /// <summary>
-/// CAT with whole-network scope (SPEC §4): one latent codebook of M values shared by every weighted
+/// CAT with whole-network scope (DESIGN §4): one latent codebook of M values shared by every weighted
 /// layer, projected to one b-bit grid with one scale. Each layer's <see cref="CodebookConstraint"/>
 /// assigns and gathers against the shared projected codebook; the centroid gradient is the sum over
 /// all layers of Σ_(a=m) ∂Ŵ. Layers compute their partial sums in their own backward; the first

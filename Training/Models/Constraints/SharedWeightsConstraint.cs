@@ -5,7 +5,7 @@ using SpikeFit.Training.Compression;
 namespace SpikeFit.Training.Models.Constraints;
 
 /// <summary>
-/// Deep Compression weight sharing (Han et al. 2016; baseline 6 of SPEC §5): the layer's weights
+/// Deep Compression weight sharing (Han et al. 2016; baseline 6 of DESIGN §5): the layer's weights
 /// are clustered once into M float centroids (linear initialisation), the assignments are then
 /// frozen, and only the centroids are fine-tuned with the summed gradient of their weights
 /// (∂c_m = Σ_(a=m) ∂Ŵ). The latent weights are frozen (learning-rate scale 0).

@@ -4,7 +4,7 @@ using SpikeFit.Training.Compression;
 namespace SpikeFit.Training.Models.Constraints;
 
 /// <summary>
-/// Quantization-aware training with the straight-through estimator (baselines 4 and 5 of SPEC §5):
+/// Quantization-aware training with the straight-through estimator (baselines 4 and 5 of DESIGN §5):
 /// the forward uses Ŵ = Q(W) — uniform symmetric b-bit (s = max|w| / (2^(b−1)−1)), binary
 /// α·sign(w), ternary TWN or uniform 2-bit — with one scale per layer recomputed from the latent
 /// weights; backward passes ∂L/∂Ŵ to W unchanged (it already is the weight gradient).

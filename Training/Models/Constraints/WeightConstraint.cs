@@ -4,7 +4,7 @@ namespace SpikeFit.Training.Models.Constraints;
 
 /// <summary>
 /// Turns a layer's latent float32 weights W into the weights Ŵ its forward pass computes with
-/// (SPEC §4–§5): a learnable codebook (CAT), a shared-weight codebook with frozen assignments
+/// (DESIGN §4–§5): a learnable codebook (CAT), a shared-weight codebook with frozen assignments
 /// (Deep Compression), or a straight-through quantizer (QAT, binary, ternary, 2-bit). The layer
 /// runs its usual GEMM on <see cref="Effective"/> and writes ∂L/∂Ŵ into the weight's gradient;
 /// <see cref="Backward"/> turns that into the gradients the optimiser applies. One instance
