@@ -15,8 +15,9 @@ public sealed record Evaluation(double Accuracy, double Loss, Dictionary<string,
 
 /// <summary>
 /// Evaluates a network on a split without training it: accuracy, loss, and the spike rates the
-/// hardware and energy models need. It owns only the buffers of one batch, so it costs far less
-/// than a <see cref="Trainer"/> (no optimiser state is touched) and works with any batch size.
+/// hardware and energy models need. It needs no <see cref="TrainOptions"/>, holds only the buffers of
+/// one batch (of any size), and never touches parameter gradients or optimiser state. A <see cref="Trainer"/>
+/// evaluates through one of these on its own buffers.
 /// Poisson spikes depend only on a fixed seed and each sample's index in the split, not on the
 /// batch the sample lands in, so repeated calls give the same figures.
 /// </summary>
