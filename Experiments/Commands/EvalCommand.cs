@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using SpikeFit.Experiments.Cli;
 using SpikeFit.Training.Deploy;
-using Spectre.Console;
 using SpikeFit.Training.Data;
 using SpikeFit.Training.Train;
+using Spectre.Console;
 
 namespace SpikeFit.Experiments.Commands;
 

@@ -3,8 +3,8 @@ using System.CommandLine;
 using SpikeFit.Experiments.Cli;
 using SpikeFit.Training.Energy;
 using SpikeFit.Training.Hardware;
-using Spectre.Console;
 using SpikeFit.Training.Data;
+using Spectre.Console;
 
 namespace SpikeFit.Experiments.Commands;
 

@@ -3,8 +3,8 @@ using SpikeFit.Experiments.Cli;
 using SpikeFit.Training.Models;
 using SpikeFit.Training.Pruning;
 using SpikeFit.Training.Train;
-using Spectre.Console;
 using SpikeFit.Training.Data;
+using Spectre.Console;
 
 namespace SpikeFit.Experiments.Commands;
 
