@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using SpikeFit.Kernels.Core;
 using SpikeFit.Kernels.Devices;
+using SpikeFit.Training.Data;
+using SpikeFit.Training.IO;
 using Spectre.Console;
 
 namespace SpikeFit.Experiments.Cli;
@@ -74,16 +76,30 @@ public static class CommonOptions
         Converters = { new JsonStringEnumConverter() },
     };
 
-    /// <summary>Writes <paramref name="value"/> as JSON (atomically: temp file then rename).</summary>
+    /// <summary>Writes <paramref name="value"/> as JSON through <see cref="AtomicFile"/> (temporary file, fsync, rename); nothing when <paramref name="file"/> is null.</summary>
     public static void WriteJson(FileInfo? file, object value)
     {
         if (file is null) return;
-        file.Directory?.Create();
-        string tmp = file.FullName + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(value, value.GetType(), JsonOptions));
-        File.Move(tmp, file.FullName, overwrite: true);
+        AtomicFile.WriteAllText(file.FullName, JsonSerializer.Serialize(value, value.GetType(), JsonOptions));
         AnsiConsole.MarkupLine($"[grey]wrote {Markup.Escape(file.FullName)}[/]");
     }
+
+    /// <summary>
+    /// The git-ignored folder user runs write to by default (relative to the working directory), so a
+    /// first run in a clone never modifies the records the repository ships under <c>results/</c>;
+    /// those are written only when a command is given an explicit <c>--out results/…</c>.
+    /// </summary>
+    public const string RunsFolder = "runs";
+
+    /// <summary>A default output path under <see cref="RunsFolder"/>: <c>runs/&lt;parts…&gt;</c>.</summary>
+    public static string DefaultOut(params string[] parts) => Path.Combine([RunsFolder, .. parts]);
+
+    /// <summary>Options for <see cref="DatasetLoader.Load"/> in the commands: downloads report their progress on the console.</summary>
+    public static DatasetResolverOptions DatasetOptions() => new()
+    {
+        Progress = new Progress<(string File, long Done, long? Total)>(p =>
+            AnsiConsole.MarkupLine($"[grey]downloading {Markup.Escape(p.File)}: {p.Done >> 10} KiB{(p.Total is long tot ? $" of {tot >> 10} KiB" : "")}[/]")),
+    };
 
     /// <summary>Provenance stamped into every machine-readable output.</summary>
     public static object Provenance(string command) => new

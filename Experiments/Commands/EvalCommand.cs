@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using SpikeFit.Experiments.Cli;
 using SpikeFit.Training.Deploy;
+using SpikeFit.Training.Data;
+using SpikeFit.Training.Train;
 using Spectre.Console;
 
 namespace SpikeFit.Experiments.Commands;
@@ -39,7 +41,7 @@ public static class EvalCommand
             return 2;
         }
         var h = engine.Header;
-        var dataset = TrainCommand.LoadDataset(datasetName, dataDir);
+        var dataset = DatasetLoader.Load(datasetName, dataDir, CommonOptions.DatasetOptions());
         AnsiConsole.MarkupLine($"[bold]data:[/] {Markup.Escape(dataset.Describe())}");
         if (dataset.Shape.Size != engine.Features || dataset.Classes != h.Classes)
             throw new ArgumentException($"{deployedPath} takes {h.InputHeight}x{h.InputWidth}x{h.InputChannels} images of {h.Classes} classes; " +
@@ -60,7 +62,7 @@ public static class EvalCommand
         {
             var selection = CommonOptions.OpenBackend(device);
             using var backend = selection.Backend;
-            using var net = ExportCommand.LoadCheckpoint(backend, comparePath);
+            using var net = Checkpoint.LoadNetwork(backend, comparePath);
             clock.Restart();
             var (floatPredictions, floatReadouts) = FloatReadout.Run(net, dataset.TestImages, n);
             double floatSeconds = clock.Elapsed.TotalSeconds;

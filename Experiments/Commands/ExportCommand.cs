@@ -27,7 +27,7 @@ public static class ExportCommand
         try
         {
             using var backend = new CpuBackend();
-            using var net = LoadCheckpoint(backend, checkpointPath);
+            using var net = Checkpoint.LoadNetwork(backend, checkpointPath);
             var model = DeployExporter.Export(net, checkpointPath);
             model.Save(outPath);
             // Report from the file as written: the counts describe the exported tensors, not the training network.
@@ -61,22 +61,9 @@ public static class ExportCommand
         }
     }
 
-    /// <summary>The network a checkpoint holds, built from its own spec and loaded (SHA-256 checked).</summary>
-    internal static SpikingNetwork LoadCheckpoint(Backend backend, string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist.", path);
-        var header = Checkpoint.ReadHeader(path);
-        var net = ModelZoo.Build(backend, header.Spec, header.Options.Seed);
-        try
-        {
-            Checkpoint.Load(path, net);
-            foreach (var layer in net.Layers.OfType<IPostUpdateLayer>()) layer.AfterUpdate();
-        }
-        catch
-        {
-            net.Dispose();
-            throw;
-        }
-        return net;
-    }
+    /// <summary>
+    /// Forwarding only, kept so code written against it still builds: <see cref="Checkpoint.LoadNetwork(Backend, string, SpikeFit.Training.Data.Dataset?)"/>
+    /// is the library call (new code calls it directly).
+    /// </summary>
+    internal static SpikingNetwork LoadCheckpoint(Backend backend, string path) => Checkpoint.LoadNetwork(backend, path);
 }

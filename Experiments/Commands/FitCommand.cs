@@ -3,6 +3,7 @@ using System.CommandLine;
 using SpikeFit.Experiments.Cli;
 using SpikeFit.Training.Energy;
 using SpikeFit.Training.Hardware;
+using SpikeFit.Training.Data;
 using Spectre.Console;
 
 namespace SpikeFit.Experiments.Commands;
@@ -106,14 +107,13 @@ public static class FitCommand
     private static ModelSummary FromCheckpoint(string path, string datasetName, string? dataDir, int maxTest)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist.");
-        var header = SpikeFit.Training.Train.Checkpoint.ReadHeader(path);
-        var dataset = TrainCommand.LoadDataset(datasetName, dataDir);
+        var dataset = DatasetLoader.Load(datasetName, dataDir, CommonOptions.DatasetOptions());
         using var backend = new SpikeFit.Kernels.Core.CpuBackend();
-        using var net = SpikeFit.Training.Models.ModelZoo.Build(backend, header.Spec, header.Options.Seed);
-        SpikeFit.Training.Train.Checkpoint.Load(path, net);
-        using var trainer = new SpikeFit.Training.Train.Trainer(net, header.Options with { MaxTestSamples = maxTest });
-        var (accuracy, _, _) = trainer.Evaluate(dataset.Splits().Test, maxTest);
-        AnsiConsole.MarkupLine($"[grey]measured spike rates on {Math.Min(maxTest, dataset.TestCount):N0} test images of {Markup.Escape(dataset.Name)}: accuracy {accuracy:P2}[/]");
-        return SpikeFit.Training.Compression.ModelMetrics.Summarize(net, trainer.LastInputRates, Path.GetFileNameWithoutExtension(path), accuracy);
+        using var net = Checkpoint.LoadNetwork(backend, path, out var header);
+        // The checkpoint's own batch size: the rates are those a Trainer's evaluation would report.
+        using var evaluator = new Evaluator(net, header.Options.BatchSize);
+        var e = evaluator.Evaluate(dataset.Splits().Test, maxTest);
+        AnsiConsole.MarkupLine($"[grey]measured spike rates on {e.Samples:N0} test images of {Markup.Escape(dataset.Name)}: accuracy {e.Accuracy:P2}[/]");
+        return SpikeFit.Training.Compression.ModelMetrics.Summarize(net, e.InputRates, Path.GetFileNameWithoutExtension(path), e.Accuracy);
     }
 }

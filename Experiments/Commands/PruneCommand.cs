@@ -3,6 +3,7 @@ using SpikeFit.Experiments.Cli;
 using SpikeFit.Training.Models;
 using SpikeFit.Training.Pruning;
 using SpikeFit.Training.Train;
+using SpikeFit.Training.Data;
 using Spectre.Console;
 
 namespace SpikeFit.Experiments.Commands;
@@ -32,7 +33,7 @@ public static class PruneCommand
         var dataset = new Option<string>("--dataset") { Description = "Dataset name (fashion-mnist default, mnist, kmnist, synthetic)", DefaultValueFactory = _ => "fashion-mnist" };
         var data = new Option<string?>("--data") { Description = "Folder holding the four IDX files; overrides SPIKEFIT_DATA and the other sources" };
         var device = CommonOptions.Device();
-        var output = new Option<string?>("--out") { Description = "Output folder for the pruned checkpoint and prune.json (default results/prune/<criterion>-keep<keep>-seed<seed>)" };
+        var output = new Option<string?>("--out") { Description = "Output folder for the pruned checkpoint and prune.json (default runs/prune/<criterion>-keep<keep>-seed<seed>)" };
         var json = CommonOptions.Json();
         var cmd = new Command("prune", "Structured pruning of a trained SNN: remove whole neurons by FSC (or taylor, magnitude, firing-rate, random), fine-tuning between rounds");
         foreach (var o in new Option[] { checkpoint, criterion, keep, rounds, schedule, scope, finetune, maxBatches, scoreBatches, batch, lr, seed,
@@ -41,7 +42,7 @@ public static class PruneCommand
         cmd.SetAction(parse =>
         {
             var c = PruneCriteria.Parse(parse.GetValue(criterion)!);
-            string outDir = parse.GetValue(output) ?? Path.Combine("results", "prune", $"{c.CliName()}-keep{parse.GetValue(keep):0.###}-seed{parse.GetValue(seed)}");
+            string outDir = OutDir(parse);
             return Run(parse.GetValue(checkpoint)!, c, parse.GetValue(keep), parse.GetValue(rounds), parse.GetValue(schedule), parse.GetValue(scope),
                 parse.GetValue(finetune), parse.GetValue(maxBatches), parse.GetValue(scoreBatches), parse.GetValue(batch), parse.GetValue(lr),
                 parse.GetValue(seed), parse.GetValue(maxTest), parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(device)!, outDir,
@@ -49,6 +50,18 @@ public static class PruneCommand
         });
         return cmd;
     }
+
+    /// <summary>
+    /// Where a prune writes when no <c>--out</c> is given: <c>runs/prune/&lt;criterion&gt;-keep&lt;keep&gt;-seed&lt;seed&gt;</c>,
+    /// under the git-ignored <see cref="CommonOptions.RunsFolder"/>.
+    /// </summary>
+    public static string DefaultOutDir(string criterion, double keep, int seed) =>
+        CommonOptions.DefaultOut("prune", $"{criterion}-keep{keep:0.###}-seed{seed}");
+
+    /// <summary>The output folder of a parsed <c>prune</c> command line: <c>--out</c>, else <see cref="DefaultOutDir"/>.</summary>
+    public static string OutDir(ParseResult parse) =>
+        parse.GetValue<string?>("--out")
+        ?? DefaultOutDir(parse.GetValue<string>("--criterion")!, parse.GetValue<double>("--keep"), parse.GetValue<int>("--seed"));
 
     private static int Run(string checkpointPath, PruneCriterion criterion, double keep, int rounds, PruneScheduleKind schedule, PruneScope scope,
         int finetuneEpochs, int? maxBatches, int scoreBatches, int? batch, float? lr, int seed, int? maxTest, string datasetName, string? dataDir,
@@ -68,17 +81,13 @@ public static class PruneCommand
         };
         options.Validate();
 
-        var dataset = TrainCommand.LoadDataset(datasetName, dataDir);
+        var dataset = DatasetLoader.Load(datasetName, dataDir, CommonOptions.DatasetOptions());
         AnsiConsole.MarkupLine($"[bold]data:[/] {Markup.Escape(dataset.Describe())}");
         var spec = header.Spec;
-        if (dataset.Shape.Height != spec.InputHeight || dataset.Shape.Width != spec.InputWidth || dataset.Shape.Channels != spec.InputChannels
-            || dataset.Classes != spec.Classes)
-            throw new ArgumentException($"{checkpointPath} was trained on {spec.InputHeight}x{spec.InputWidth}x{spec.InputChannels} inputs and {spec.Classes} classes; " +
-                                        $"{dataset.Name} has {dataset.Shape} and {dataset.Classes} classes: pick the dataset the model was trained on.");
         var selection = CommonOptions.OpenBackend(device);
         using var backend = selection.Backend;
-        using var network = ModelZoo.Build(backend, spec, header.Options.Seed);
-        Checkpoint.Load(checkpointPath, network);
+        // Checks the dataset's image shape and classes against the checkpoint before building.
+        using var network = Checkpoint.LoadNetwork(backend, checkpointPath, dataset);
         AnsiConsole.MarkupLine($"[bold]model:[/] {Markup.Escape(checkpointPath)} — {Markup.Escape(spec.ToString())}, {network.ParameterCount:N0} parameters");
         AnsiConsole.MarkupLine($"[bold]pruning:[/] {criterion.CliName()}, keep {keep:P0} of the hidden neurons in {rounds} {schedule.ToString().ToLowerInvariant()} round(s), " +
                                $"{scope.ToString().ToLowerInvariant()} scope, {finetuneEpochs} fine-tune epoch(s) per round" +

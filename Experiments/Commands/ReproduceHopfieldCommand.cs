@@ -26,7 +26,7 @@ public static class ReproduceHopfieldCommand
         preset.AcceptOnlyFromAmong("quick", "full");
         var device = CommonOptions.Device();
         var seed = new Option<uint>("--seed") { Description = "Seed of the patterns and of uniform weights", DefaultValueFactory = _ => 1u };
-        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Output folder (default results/hopfield/<preset>)" };
+        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Output folder (default runs/hopfield/<preset>; the committed results/hopfield/ records are written only when --out names them)" };
         var weights = new Option<FileInfo?>("--weights")
         {
             Description = "Use this list of weights (numbers separated by spaces, commas or newlines) instead of the " +
@@ -42,12 +42,19 @@ public static class ReproduceHopfieldCommand
         var json = CommonOptions.Json();
         var cmd = new Command("hopfield", "Hopfield model with weighted patterns: simulation on the accelerator vs replica-symmetric theory");
         foreach (var o in new Option[] { preset, device, seed, outDir, weights, dynamics, sizes, json }) cmd.Options.Add(o);
-        cmd.SetAction(parse => Run(parse.GetValue(preset)!, parse.GetValue(device)!, parse.GetValue(seed), parse.GetValue(outDir),
+        cmd.SetAction(parse => Run(parse.GetValue(preset)!, parse.GetValue(device)!, parse.GetValue(seed), new DirectoryInfo(OutDir(parse)),
             parse.GetValue(weights), parse.GetValue(dynamics)!, parse.GetValue(sizes), parse.GetValue(json)));
         return cmd;
     }
 
-    private static int Run(string preset, string device, uint seed, DirectoryInfo? outDir, FileInfo? weightsFile,
+    /// <summary>Where a run writes when no <c>--out</c> is given: <c>runs/hopfield/&lt;preset&gt;</c>, under the git-ignored <see cref="CommonOptions.RunsFolder"/>.</summary>
+    public static string DefaultOutDir(string preset) => CommonOptions.DefaultOut("hopfield", preset);
+
+    /// <summary>The output folder of a parsed <c>reproduce hopfield</c> command line: <c>--out</c>, else <see cref="DefaultOutDir"/>.</summary>
+    public static string OutDir(ParseResult parse) =>
+        parse.GetValue<DirectoryInfo?>("--out")?.FullName ?? DefaultOutDir(parse.GetValue<string>("--preset")!);
+
+    private static int Run(string preset, string device, uint seed, DirectoryInfo outDir, FileInfo? weightsFile,
         string dynamicsName, string? sizesText, FileInfo? json)
     {
         var total = Stopwatch.StartNew();
@@ -57,7 +64,7 @@ public static class ReproduceHopfieldCommand
         if (sizes.Any(n => n < 4)) throw new ArgumentException("Every N must be at least 4.");
         var custom = weightsFile is null ? null : WeightDistribution.FromFile(weightsFile.FullName);
         var dyn = dynamicsName == "sync" ? HopfieldDynamics.Sync : HopfieldDynamics.Async;
-        string dir = (outDir ?? new DirectoryInfo(Path.Combine("results", "hopfield", preset))).FullName;
+        string dir = outDir.FullName;
         Directory.CreateDirectory(dir);
 
         if (preset == "quick")

@@ -36,9 +36,9 @@ public static class TrainBench
     private static int Run(string netName, string device, int batches, int batch, bool compare, string python, int threads,
         FileInfo? json)
     {
-        var spec = netName == "conv" ? NetworkSpec.Conv() : NetworkSpec.Mlp();
+        var spec = NetworkSpec.For(netName);
         Dataset data;
-        try { data = DatasetResolver.Resolve("fashion-mnist", null, new DatasetResolverOptions { AllowDownload = false }); }
+        try { data = DatasetLoader.Load("fashion-mnist", null, new DatasetResolverOptions { AllowDownload = false }); }
         catch (DatasetNotFoundException)
         {
             AnsiConsole.MarkupLine("[yellow]Fashion-MNIST not found; timing on the synthetic set (firing rates, and so sparse-GEMM speed, differ).[/]");

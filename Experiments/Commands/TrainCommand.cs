@@ -3,6 +3,7 @@ using CsvHelper;
 using SpikeFit.Experiments.Cli;
 using SpikeFit.Kernels.Lif;
 using SpikeFit.Training.Data;
+using SpikeFit.Training.IO;
 using SpikeFit.Training.Models;
 using SpikeFit.Training.Train;
 using Spectre.Console;
@@ -32,7 +33,7 @@ public static class TrainCommand
         var readout = new Option<Readout>("--readout") { Description = "Membrane (mean membrane of a non-spiking output layer, default) or SpikeCount", DefaultValueFactory = _ => Readout.Membrane };
         var encoding = new Option<InputEncoding>("--encoding") { Description = "Direct (default) or Poisson", DefaultValueFactory = _ => InputEncoding.Direct };
         var device = CommonOptions.Device();
-        var output = new Option<string?>("--out") { Description = "Output folder for the checkpoint and run record (default results/train/<net>-<dataset>-seed<seed>)" };
+        var output = new Option<string?>("--out") { Description = "Output folder for the checkpoint and run record (default runs/train/<net>-<dataset>-seed<seed>; the records under results/ are written only when --out names them)" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out" };
         var maxBatches = new Option<int?>("--max-batches") { Description = "Stop each epoch after this many batches (quick runs)" };
         var maxTest = new Option<int?>("--max-test") { Description = "Evaluate on at most this many test samples" };
@@ -51,7 +52,7 @@ public static class TrainCommand
         cmd.SetAction(parse =>
         {
             string netName = parse.GetValue(net)!;
-            var baseSpec = netName == "conv" ? NetworkSpec.Conv() : NetworkSpec.Mlp();
+            var baseSpec = NetworkSpec.For(netName);
             var spec = baseSpec with
             {
                 T = parse.GetValue(t) ?? baseSpec.T,
@@ -73,7 +74,7 @@ public static class TrainCommand
                 MaxBatchesPerEpoch = parse.GetValue(maxBatches), MaxTestSamples = parse.GetValue(maxTest),
             };
             string datasetName = parse.GetValue(dataset)!;
-            string outDir = parse.GetValue(output) ?? Path.Combine("results", "train", $"{netName}-{datasetName}-seed{options.Seed}");
+            string outDir = OutDir(parse);
             return Run(spec, options, datasetName, parse.GetValue(data), parse.GetValue(device)!, outDir, parse.GetValue(resume),
                 parse.GetValue(warmStart), parse.GetValue(json), Environment.GetCommandLineArgs());
         });
@@ -85,7 +86,7 @@ public static class TrainCommand
     {
         spec.Validate();
         options.Validate();
-        var dataset = LoadDataset(datasetName, dataDir);
+        var dataset = DatasetLoader.Load(datasetName, dataDir, CommonOptions.DatasetOptions());
         AnsiConsole.MarkupLine($"[bold]data:[/] {Markup.Escape(dataset.Describe())}");
         var selection = CommonOptions.OpenBackend(device);
         using var backend = selection.Backend;
@@ -163,39 +164,42 @@ public static class TrainCommand
         return 0;
     }
 
+    /// <summary>
+    /// Where a run writes when no <c>--out</c> is given: <c>runs/train/&lt;net&gt;-&lt;dataset&gt;-seed&lt;seed&gt;</c>,
+    /// under the git-ignored <see cref="CommonOptions.RunsFolder"/>.
+    /// </summary>
+    public static string DefaultOutDir(string net, string dataset, int seed) =>
+        CommonOptions.DefaultOut("train", $"{net}-{dataset}-seed{seed}");
+
+    /// <summary>The output folder of a parsed <c>train</c> command line: <c>--out</c>, else <see cref="DefaultOutDir"/>.</summary>
+    public static string OutDir(ParseResult parse) =>
+        parse.GetValue<string?>("--out")
+        ?? DefaultOutDir(parse.GetValue<string>("--net")!, parse.GetValue<string>("--dataset")!, parse.GetValue<int>("--seed"));
+
     /// <summary>The parameter values of a checkpoint, read through a network of the checkpoint's own spec.</summary>
     private static Dictionary<string, float[]> LoadWarmStart(SpikeFit.Kernels.Core.Backend backend, string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"--warm-start: {path} does not exist.");
-        var header = Checkpoint.ReadHeader(path);
-        using var source = ModelZoo.Build(backend, header.Spec, header.Options.Seed);
-        Checkpoint.Load(path, source);
+        using var source = Checkpoint.LoadNetwork(backend, path, out var header);
         AnsiConsole.MarkupLine($"[bold]warm start:[/] {Markup.Escape(path)} ({header.EpochsCompleted} epochs of {Markup.Escape(header.Spec.ToString())})");
         return source.Snapshot();
     }
 
-    internal static Dataset LoadDataset(string name, string? dataDir)
-    {
-        if (name == "synthetic") return Dataset.Synthetic(6000, 1000, seed: 1);
-        var progress = new Progress<(string File, long Done, long? Total)>(p =>
-            AnsiConsole.MarkupLine($"[grey]downloading {Markup.Escape(p.File)}: {p.Done >> 10} KiB{(p.Total is long tot ? $" of {tot >> 10} KiB" : "")}[/]"));
-        return DatasetResolver.Resolve(name, dataDir, new DatasetResolverOptions { Progress = progress });
-    }
+    /// <summary>
+    /// Forwarding only: <see cref="DatasetLoader.Load"/> with the console's download progress. Kept
+    /// for the M4 and sweep code that still calls it; new code calls <see cref="DatasetLoader.Load"/>.
+    /// </summary>
+    internal static Dataset LoadDataset(string name, string? dataDir) => DatasetLoader.Load(name, dataDir, CommonOptions.DatasetOptions());
 
-
-    private static void WriteCsv(string path, IReadOnlyList<EpochReport> history)
-    {
-        string tmp = path + ".tmp";
-        using (var writer = new StreamWriter(tmp))
-        using (var csv = CsvWriter.Create(writer))
+    private static void WriteCsv(string path, IReadOnlyList<EpochReport> history) =>
+        AtomicFile.WriteText(path, writer =>
         {
+            using var csv = CsvWriter.Create(writer);
             csv.WriteRecords(history.Select(r => new EpochRow
             {
                 Epoch = r.Epoch + 1, TrainLoss = r.TrainLoss, TrainAccuracy = r.TrainAccuracy, TestLoss = r.TestLoss,
                 TestAccuracy = r.TestAccuracy, Seconds = r.Seconds, SamplesPerSecond = r.SamplesPerSecond,
                 FiringRates = string.Join("; ", r.FiringRates.Select(kv => $"{kv.Key}={kv.Value:F4}")),
             }));
-        }
-        File.Move(tmp, path, overwrite: true);
-    }
+        });
 }

@@ -1,5 +1,6 @@
 using ScottPlot;
 using SpikeFit.Training.Hopfield;
+using SpikeFit.Training.IO;
 
 namespace SpikeFit.Experiments.Hopfield;
 
@@ -65,9 +66,7 @@ public static class HopfieldPlots
             plot.ShowLegend(Alignment.MiddleRight);
             string name = $"overlap_{g.Key.Label.Replace(" λ=", "_lambda").Replace('.', 'p')}_m{(g.Key.Ratio == 1 ? "N" : g.Key.Ratio == 0.5 ? "Nhalf" : g.Key.Ratio.ToString("G3"))}.png";
             string path = Path.Combine(directory, name);
-            string tmp = path + ".tmp.png";
-            plot.SavePng(tmp, 1000, 620);
-            File.Move(tmp, path, overwrite: true);
+            AtomicFile.WriteVia(path, tmp => plot.SavePng(tmp, 1000, 620));
             files.Add(path);
         }
         return files;

@@ -4,6 +4,7 @@ using CsvHelper;
 using SpikeFit.Kernels.Core;
 using SpikeFit.Kernels.Hopfield;
 using SpikeFit.Training.Hopfield;
+using SpikeFit.Training.IO;
 
 namespace SpikeFit.Experiments.Hopfield;
 
@@ -134,13 +135,11 @@ public static class HopfieldReproduction
         return rows;
     }
 
-    /// <summary>Writes CSV rows atomically (temp file, then rename), so a reader never sees a half-written table.</summary>
-    public static void WriteCsv<T>(string path, IEnumerable<T> rows)
-    {
-        string tmp = path + ".tmp";
-        using (var writer = new StreamWriter(tmp))
-        using (var csv = CsvWriter.Create(writer))
+    /// <summary>Writes CSV rows through <see cref="AtomicFile"/> (temporary file, fsync, rename), so a reader never sees a half-written table.</summary>
+    public static void WriteCsv<T>(string path, IEnumerable<T> rows) =>
+        AtomicFile.WriteText(path, writer =>
+        {
+            using var csv = CsvWriter.Create(writer);
             csv.WriteRecords(rows);
-        File.Move(tmp, path, overwrite: true);
-    }
+        });
 }

@@ -32,7 +32,8 @@ public sealed class HopfieldReproductionTests
             var lines = File.ReadAllLines(path);
             Assert.Equal(2, lines.Length);
             Assert.StartsWith("n,m,alpha,distribution,lambda,retrieved_sim,retrieved_theory", lines[0]);
-            Assert.False(File.Exists(path + ".tmp"));
+            // Written through AtomicFile: no temporary file (<name>.<pid>-<random>.tmp) is left next to it.
+            Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileName(path) + ".*.tmp"));
         }
         finally { File.Delete(path); }
     }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using SpikeFit.Training.IO;
 using SpikeFit.Training.Models;
 using SpikeFit.Training.Train;
 
@@ -143,7 +144,7 @@ public sealed class DeployedModel
         // The layer sequence itself is checked when the integer engine plans it.
     }
 
-    /// <summary>Writes the model to <paramref name="path"/> (temporary file, then renamed over the target).</summary>
+    /// <summary>Writes the model to <paramref name="path"/> through <see cref="AtomicFile"/> (temporary file, fsync, rename over the target).</summary>
     public void Save(string path)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(Header, Checkpoint.Json);
@@ -158,11 +159,7 @@ public sealed class DeployedModel
         buffer.Write(Payload);
         var hash = SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         buffer.Write(hash);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        string tmp = path + ".tmp";
-        File.WriteAllBytes(tmp, buffer.ToArray());
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.Write(path, buffer.WriteTo);
     }
 
     /// <summary>Reads and verifies a <c>.sfdm</c> file.</summary>

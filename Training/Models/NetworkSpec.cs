@@ -65,6 +65,18 @@ public sealed record NetworkSpec
     public static NetworkSpec Mlp(int t = 16, int hidden = 512) => new() { Net = "mlp", T = t, Hidden = new[] { hidden } };
     public static NetworkSpec Conv(int t = 8) => new() { Net = "conv", T = t, Hidden = new[] { 16, 32 } };
 
+    /// <summary>
+    /// The SPEC §3 defaults of the network named <paramref name="net"/>: "mlp" (<see cref="Mlp"/>) or
+    /// "conv" (<see cref="Conv"/>), as the CLI's <c>--net</c> takes them.
+    /// </summary>
+    /// <exception cref="ArgumentException">naming the known nets, for any other name.</exception>
+    public static NetworkSpec For(string net) => net switch
+    {
+        "mlp" => Mlp(),
+        "conv" => Conv(),
+        _ => throw new ArgumentException($"Unknown net '{net}': the known nets are mlp (784-512-10) and conv (16C3-P2-32C3-P2-FC10).", nameof(net)),
+    };
+
     public LifConfig Lif => new(Beta, Theta, Reset, Surrogate, SurrogateParam, DetachReset);
 
     public void Validate()

@@ -2,6 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SpikeFit.Kernels.Core;
+using SpikeFit.Training.Data;
+using SpikeFit.Training.IO;
 using SpikeFit.Training.Models;
 
 namespace SpikeFit.Training.Train;
@@ -16,8 +19,8 @@ namespace SpikeFit.Training.Train;
 /// per parameter, in header order: value, Adam m, Adam v (float32 × length each)
 /// 32 bytes              SHA-256 of everything above
 /// </code>
-/// It is written to a temporary file and renamed over the old one, so an interrupted write
-/// (Ctrl-C, crash, full disk) never damages the last complete checkpoint.
+/// It is written through <see cref="AtomicFile"/> (temporary file, fsync, rename over the old one), so an
+/// interrupted write (Ctrl-C, crash, full disk) never damages the last complete checkpoint.
 /// </summary>
 public static class Checkpoint
 {
@@ -42,12 +45,9 @@ public static class Checkpoint
         var header = new CheckpointHeader(Version, net.Spec, options, epochsCompleted, adamStep, history,
             net.Parameters.Select(p => new ParameterEntry(p.Name, p.Shape, p.Length)).ToList(),
             DateTime.UtcNow.ToString("O"));
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        string tmp = path + ".tmp";
-        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-        using (var hashing = new HashingStream(stream))
+        AtomicFile.Write(path, stream =>
         {
+            using var hashing = new HashingStream(stream);
             using (var w = new BinaryWriter(hashing, Encoding.UTF8, leaveOpen: true))
             {
                 w.Write(Magic);
@@ -60,9 +60,7 @@ public static class Checkpoint
                         w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(buffer.ToArray().AsSpan()));
             }
             stream.Write(hashing.Hash());
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 
     /// <summary>Reads a checkpoint's header without touching the parameters.</summary>
@@ -116,6 +114,47 @@ public static class Checkpoint
         // otherwise the first forward after a load computes with the codebook of the network's initialisation.
         foreach (var layer in net.Layers.OfType<IPostUpdateLayer>()) layer.AfterUpdate();
         return header;
+    }
+
+    /// <summary>
+    /// The network a checkpoint holds, ready to run: reads the header, builds the network its spec
+    /// describes on <paramref name="backend"/> (with the checkpoint's model seed), and loads the values
+    /// and Adam moments (SHA-256 checked). With <paramref name="data"/>, first checks that the
+    /// network was trained on images of that dataset's shape and class count. The caller owns (and
+    /// disposes) the network; on any failure nothing is left allocated.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">when <paramref name="path"/> does not exist.</exception>
+    /// <exception cref="InvalidDataException">when the file is not a checkpoint of this format, or is corrupt.</exception>
+    /// <exception cref="ArgumentException">when the spec is invalid, or does not match <paramref name="data"/>.</exception>
+    public static SpikingNetwork LoadNetwork(Backend backend, string path, Dataset? data = null) =>
+        LoadNetwork(backend, path, out _, data);
+
+    /// <inheritdoc cref="LoadNetwork(Backend, string, Dataset?)"/>
+    /// <param name="backend">Where the network is built.</param>
+    /// <param name="path">The checkpoint (.sfck).</param>
+    /// <param name="header">The checkpoint's header (spec, training options, history).</param>
+    /// <param name="data">Optional: the dataset the network is about to see.</param>
+    public static SpikingNetwork LoadNetwork(Backend backend, string path, out CheckpointHeader header, Dataset? data = null)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist; give the checkpoint.sfck of a train run.", path);
+        header = ReadHeader(path);
+        var spec = header.Spec;
+        if (data is not null && (data.Shape.Height != spec.InputHeight || data.Shape.Width != spec.InputWidth
+                                 || data.Shape.Channels != spec.InputChannels || data.Classes != spec.Classes))
+            throw new ArgumentException($"{path} was trained on {spec.InputHeight}x{spec.InputWidth}x{spec.InputChannels} inputs and {spec.Classes} classes; " +
+                                        $"{data.Name} has {data.Shape} and {data.Classes} classes: pick the dataset the model was trained on.");
+        var net = ModelZoo.Build(backend, spec, header.Options.Seed);
+        try
+        {
+            Load(path, net);
+        }
+        catch
+        {
+            net.Dispose();
+            throw;
+        }
+        return net;
     }
 
     /// <summary>Write-through stream that hashes what passes.</summary>

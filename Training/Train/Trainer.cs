@@ -18,9 +18,9 @@ public sealed class Trainer : IDisposable
     private readonly SpikingNetwork _net;
     private readonly Backend _backend;
     private readonly TrainOptions _options;
-    private readonly DeviceBuffer<float> _images, _logits, _losses, _gradOut;
-    private readonly DeviceBuffer<int> _labels, _ids;
-    private readonly Dictionary<(string Name, int Features), DeviceBuffer<float>> _spikeSums = new();
+    private readonly DeviceBatch _batchBuffers;
+    private readonly DeviceBuffer<float> _logits, _losses, _gradOut;
+    private readonly Evaluator _evaluator;
     private readonly int _features, _classes, _batch;
 
     public string? CheckpointPath { get; }
@@ -39,9 +39,7 @@ public sealed class Trainer : IDisposable
         _batch = options.BatchSize;
         try
         {
-            _images = _backend.Allocate<float>((long)_batch * _features);
-            _labels = _backend.Allocate<int>(_batch);
-            _ids = _backend.Allocate<int>(_batch);
+            _batchBuffers = new DeviceBatch(_backend, _batch, _features);
             _logits = _backend.Allocate<float>((long)_batch * _classes);
             _losses = _backend.Allocate<float>(_batch);
             _gradOut = _backend.Allocate<float>((long)net.Spec.T * _batch * _classes);
@@ -50,6 +48,8 @@ public sealed class Trainer : IDisposable
         {
             throw OutOfMemory(e);
         }
+        // Evaluation between epochs runs on the training buffers: no memory beyond what training holds.
+        _evaluator = new Evaluator(net, _batchBuffers, _logits, _losses, _gradOut);
     }
 
     /// <summary>Runs (or resumes) training; returns when all epochs are done or <paramref name="cancel"/> fires.</summary>
@@ -76,9 +76,6 @@ public sealed class Trainer : IDisposable
         }
 
         var total = Stopwatch.StartNew();
-        var hostImages = new float[_batch * _features];
-        var hostLabels = new int[_batch];
-        var hostIds = new int[_batch];
         var hostLogits = new float[_batch * _classes];
         var hostLosses = new float[_batch];
         bool cancelled = false;
@@ -92,16 +89,7 @@ public sealed class Trainer : IDisposable
             for (int b = 0; b < batches; b++)
             {
                 if (cancel.IsCancellationRequested) { cancelled = true; break; }
-                for (int i = 0; i < _batch; i++)
-                {
-                    int s = order[b * _batch + i];
-                    Array.Copy(train.Images, (long)s * _features, hostImages, (long)i * _features, _features);
-                    hostLabels[i] = train.Labels[s];
-                    hostIds[i] = s;
-                }
-                _images.CopyFrom(hostImages);
-                _labels.CopyFrom(hostLabels);
-                _ids.CopyFrom(hostIds);
+                _batchBuffers.Stage(train, order.AsSpan(b * _batch, _batch));
                 adamStep++;
                 float lr = _options.RateAt(epoch, b, batches);
                 Step(_batch, poissonSeed, lr, adamStep);
@@ -111,7 +99,7 @@ public sealed class Trainer : IDisposable
                 if (!double.IsFinite(loss))
                     throw new TrainingDivergedException(epoch, b, history.Count > 0 ? CheckpointPath : null);
                 lossSum += loss;
-                correct += CountCorrect(hostLogits, hostLabels, _batch);
+                correct += Evaluator.CountCorrect(hostLogits, _batchBuffers.HostLabels, _batch);
                 seen += _batch;
                 BatchDone?.Invoke(new BatchProgress(epoch, b, batches, lossSum / (b + 1), seen / clock.Elapsed.TotalSeconds, lr));
             }
@@ -135,8 +123,8 @@ public sealed class Trainer : IDisposable
     {
         try
         {
-            var output = _net.Forward(_images, batch, _ids, poissonSeed);
-            _backend.Loss.SoftmaxCrossEntropy(_net.Spec.T, batch, _classes, _net.ReadoutScale, output.Data, _labels,
+            var output = _net.Forward(_batchBuffers.Images, batch, _batchBuffers.Ids, poissonSeed);
+            _backend.Loss.SoftmaxCrossEntropy(_net.Spec.T, batch, _classes, _net.ReadoutScale, output.Data, _batchBuffers.Labels,
                 _logits, _losses, _gradOut);
             _net.Backward(output with { Data = _gradOut });
             foreach (var p in _net.Parameters)
@@ -158,75 +146,16 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public IReadOnlyDictionary<string, double> LastInputRates { get; private set; } = new Dictionary<string, double>();
 
-    /// <summary>Test accuracy, mean loss, and the firing rate (spikes per neuron per step) of each spiking layer.</summary>
+    /// <summary>
+    /// Test accuracy, mean loss, and the firing rate (spikes per neuron per step) of each spiking layer,
+    /// on the first min(<paramref name="maxSamples"/>, Count) samples; runs an <see cref="Evaluator"/>
+    /// on this trainer's buffers (use an <see cref="Evaluator"/> directly to evaluate without training).
+    /// </summary>
     public (double Accuracy, double Loss, Dictionary<string, double> FiringRates) Evaluate(DataSplit data, int? maxSamples = null)
     {
-        int n = Math.Min(data.Count, maxSamples ?? int.MaxValue);
-        var hostImages = new float[_batch * _features];
-        var hostLabels = new int[_batch];
-        var hostIds = new int[_batch];
-        var hostLogits = new float[_batch * _classes];
-        var hostLosses = new float[_batch];
-        long correct = 0;
-        double lossSum = 0;
-        var spikeTotals = new Dictionary<string, double>();
-        var neuronSteps = new Dictionary<string, double>();
-        var inputTotals = new Dictionary<string, double>();
-        var inputSteps = new Dictionary<string, double>();
-        for (int start = 0; start < n; start += _batch)
-        {
-            int b = Math.Min(_batch, n - start);
-            Array.Copy(data.Images, (long)start * _features, hostImages, 0, (long)b * _features);
-            Array.Copy(data.Labels, start, hostLabels, 0, b);
-            for (int i = 0; i < b; i++) hostIds[i] = start + i;
-            _images.CopyFrom(hostImages);
-            _labels.CopyFrom(hostLabels);
-            _ids.CopyFrom(hostIds);
-            // Evaluation spikes use a fixed seed so test accuracy is comparable between epochs.
-            var output = _net.Forward(_images, b, _ids, seed: 0xE7A1u);
-            _backend.Loss.SoftmaxCrossEntropy(_net.Spec.T, b, _classes, _net.ReadoutScale, output.Data, _labels,
-                _logits, _losses, _gradOut);
-            _logits.CopyTo(hostLogits);
-            _losses.CopyTo(hostLosses);
-            correct += CountCorrect(hostLogits, hostLabels, b);
-            for (int i = 0; i < b; i++) lossSum += hostLosses[i];
-            foreach (var layer in _net.Layers.OfType<ISpikingLayer>())
-                AccumulateSpikes(layer.Name, layer.LastSpikes!, spikeTotals, neuronSteps);
-            // Spike rates into each weighted layer with a per-step (spiking) input: after a max pool
-            // this is not the LIF layer's rate, and SOP counts need what the layer actually receives.
-            foreach (var layer in _net.Layers.OfType<IWeightedLayer>())
-                if (layer.LastInput is { PerStep: true } input)
-                    AccumulateSpikes(layer.Name, input, inputTotals, inputSteps);
-        }
-        var rates = spikeTotals.ToDictionary(kv => kv.Key, kv => kv.Value / neuronSteps[kv.Key]);
-        LastInputRates = inputTotals.ToDictionary(kv => kv.Key, kv => kv.Value / inputSteps[kv.Key]);
-        return ((double)correct / n, lossSum / n, rates);
-    }
-
-    /// <summary>Adds the spikes of <paramref name="spikes"/> and its neuron-steps to the totals under <paramref name="name"/>.</summary>
-    private void AccumulateSpikes(string name, Activation spikes, Dictionary<string, double> totals, Dictionary<string, double> steps)
-    {
-        int features = spikes.Shape.Size;
-        // One device buffer per (tensor, width): a layer's own spikes and its input have different widths.
-        var key = (name, features);
-        if (!_spikeSums.TryGetValue(key, out var sums)) _spikeSums[key] = sums = _backend.Allocate<float>(features);
-        _backend.Dense.ColumnSum(spikes.Rows, features, spikes.Data, sums);
-        totals[name] = totals.GetValueOrDefault(name) + sums.ToArray().Sum(v => (double)v);
-        steps[name] = steps.GetValueOrDefault(name) + (double)spikes.Rows * features;
-    }
-
-    private static long CountCorrect(float[] logits, int[] labels, int batch)
-    {
-        long correct = 0;
-        int classes = logits.Length / labels.Length;
-        for (int i = 0; i < batch; i++)
-        {
-            int best = 0;
-            for (int c = 1; c < classes; c++)
-                if (logits[i * classes + c] > logits[i * classes + best]) best = c;
-            if (best == labels[i]) correct++;
-        }
-        return correct;
+        var e = _evaluator.Evaluate(data, maxSamples);
+        LastInputRates = e.InputRates;
+        return (e.Accuracy, e.Loss, e.FiringRates);
     }
 
     /// <summary>The epoch's sample order: a Fisher–Yates shuffle seeded by (seed, epoch) alone.</summary>
@@ -273,12 +202,10 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
-        _images.Dispose();
-        _labels.Dispose();
-        _ids.Dispose();
+        _evaluator.Dispose();
+        _batchBuffers.Dispose();
         _logits.Dispose();
         _losses.Dispose();
         _gradOut.Dispose();
-        foreach (var s in _spikeSums.Values) s.Dispose();
     }
 }
