@@ -66,7 +66,7 @@ public sealed record NetworkSpec
     public static NetworkSpec Conv(int t = 8) => new() { Net = "conv", T = t, Hidden = new[] { 16, 32 } };
 
     /// <summary>
-    /// The SPEC §3 defaults of the network named <paramref name="net"/>: "mlp" (<see cref="Mlp"/>) or
+    /// The DESIGN §3 defaults of the network named <paramref name="net"/>: "mlp" (<see cref="Mlp"/>) or
     /// "conv" (<see cref="Conv"/>), as the CLI's <c>--net</c> takes them.
     /// </summary>
     /// <exception cref="ArgumentException">naming the known nets, for any other name.</exception>
