@@ -51,7 +51,7 @@ public sealed class NeuronScores
     {
         var hidden = HiddenLayer.Of(net);
         var layers = criterion.Score(new PruneScoringContext(net, hidden, seed, activity));
-        // A criterion is outside code's: check its shape here, so a slip names it rather than failing in the pruner.
+        // A criterion may come from outside this library: check its shape here, so a slip names it rather than failing later in the pruner.
         if (layers.Count != hidden.Count)
             throw new InvalidOperationException($"Pruning criterion '{criterion.Name}' returned {layers.Count} layers of scores; the network has {hidden.Count} hidden layers.");
         for (int l = 0; l < hidden.Count; l++)
