@@ -15,18 +15,15 @@ public readonly record struct WeightStorage(int Bits, CodebookScope Scope);
 public static class ModelMetrics
 {
     /// <summary>
-    /// Storage implied by a layer's constraint: CAT b-bit codebooks (per layer or per neuron), STE
-    /// b-bit grids, float32 shared centroids; an unconstrained layer whose weights hold at most
-    /// <paramref name="codebookLimit"/> distinct values (a post-training k-means snap) is a per-layer
-    /// float32 codebook, otherwise free float32 weights.
+    /// Storage of a layer's deployed weights: what its constraint reports
+    /// (<see cref="WeightConstraint.Storage"/>: CAT b-bit codebooks, STE b-bit grids, float32 shared
+    /// centroids, …); an unconstrained layer whose weights hold at most <paramref name="codebookLimit"/>
+    /// distinct values (a post-training k-means snap) is a per-layer float32 codebook, otherwise free
+    /// float32 weights.
     /// </summary>
-    public static WeightStorage StorageOf(IWeightedLayer layer, float[] effective, int codebookLimit = 256) => layer.Constraint switch
-    {
-        CodebookConstraint c => new(c.Bits, c.WholeNetwork ? CodebookScope.Network : c.PerNeuron ? CodebookScope.Neuron : CodebookScope.Layer),
-        SteConstraint s => new(s.Bits, CodebookScope.Layer),
-        SharedWeightsConstraint => new(32, CodebookScope.Layer),
-        _ => WeightValues.CountDistinct(effective) <= codebookLimit ? new(32, CodebookScope.Layer) : new(32, CodebookScope.None),
-    };
+    public static WeightStorage StorageOf(IWeightedLayer layer, float[] effective, int codebookLimit = 256) =>
+        layer.Constraint is { } constraint ? constraint.Storage
+        : WeightValues.CountDistinct(effective) <= codebookLimit ? new(32, CodebookScope.Layer) : new(32, CodebookScope.None);
 
     /// <param name="inputRates">Spikes per input per step into each weighted layer with a spiking input
     /// (<see cref="Train.Trainer.LastInputRates"/>); layers absent from it read the analog image.</param>

@@ -1,5 +1,4 @@
 using SpikeFit.Kernels.Core;
-using SpikeFit.Training.Compression;
 using SpikeFit.Training.Models.Constraints;
 
 namespace SpikeFit.Training.Models;
@@ -17,8 +16,9 @@ public static class ModelZoo
         var rng = new Random(seed);
         var layers = new List<ILayer>();
         var lif = spec.Lif;
-        var shared = spec.Codebook is { WholeNetwork: true } wn ? new NetworkCodebook(backend, wn.M, wn.Bits, wn.LearningRateScale) : null;
-        var constrain = Constrain(backend, spec, shared);
+        // The spec's constraint builds every weighted layer's WeightConstraint (the seam: nothing here knows the kinds).
+        var constraints = spec.Constraint?.ForNetwork(backend);
+        Func<Parameter, int, int, WeightConstraint>? constrain = constraints is null ? null : constraints.Constrain;
         switch (spec.Net)
         {
             case "mlp":
@@ -57,12 +57,7 @@ public static class ModelZoo
             ? new IntegratorLayer(backend, "readout", outShape, spec.Beta)
             : new LifLayer(backend, "lif.out", outShape, lif));
         var network = new SpikingNetwork(backend, spec, layers);
-        if (shared is not null)
-        {
-            // One codebook for every layer: initialised from all weights together, in layer order.
-            var all = network.Layers.OfType<IWeightedLayer>().SelectMany(l => l.Weight.Value.ToArray()).ToArray();
-            shared.Initialise(InitialCodebook(all, 1, all.Length, spec.Codebook! with { PerNeuron = false }));
-        }
+        constraints?.Complete(network);
         if (warmStart is not null)
         {
             // Weights and biases were used at construction; this also restores codebooks (e.g. a pruned CAT model).
@@ -81,43 +76,5 @@ public static class ModelZoo
         var w = Parameter.OrWarmStart(Parameter.UniformFanIn(rng, outputs * inputs, inputs), warmStart, name + ".weight");
         var b = Parameter.OrWarmStart(Parameter.UniformFanIn(rng, outputs, inputs), warmStart, name + ".bias");
         return new Linear(backend, name, inputs, outputs, w, b, constrain);
-    }
-
-    /// <summary>The weight constraint every weighted layer gets under <paramref name="spec"/>, or null for full precision.</summary>
-    private static Func<Parameter, int, int, WeightConstraint>? Constrain(Backend backend, NetworkSpec spec, NetworkCodebook? shared)
-    {
-        if (shared is not null)
-            return (weight, rows, fanIn) => new CodebookConstraint(backend, weight, rows, fanIn, shared);
-        if (spec.Codebook is { } cb)
-            return (weight, rows, fanIn) => new CodebookConstraint(backend, weight, rows, fanIn,
-                InitialCodebook(weight.Value.ToArray(), rows, fanIn, cb), cb.M, cb.Bits, cb.PerNeuron, cb.LearningRateScale);
-        if (spec.Ste is { } ste)
-            return (weight, rows, fanIn) => new SteConstraint(backend, weight, rows, fanIn, ste.Quantizer, ste.Bits);
-        if (spec.SharedWeights is { } sw)
-            return (weight, rows, fanIn) => new SharedWeightsConstraint(backend, weight, rows, fanIn, sw.M,
-                sw.Init == CodebookInit.Linear ? KMeansInit.Linear : KMeansInit.PlusPlus);
-        return null;
-    }
-
-    /// <summary>
-    /// The codebook CAT starts from (DESIGN §4): k-means (k-means++ seeded by <see cref="CodebookSpec.InitSeed"/>) on the
-    /// warm-start weights, per layer or per output neuron, or linear over [min, max]. Linear spreads the
-    /// M values over the outliers, so most small weights snap to a much larger value; k-means is the default.
-    /// </summary>
-    private static float[] InitialCodebook(float[] w, int outputs, int inputs, CodebookSpec cb)
-    {
-        var init = cb.Init == CodebookInit.Linear ? KMeansInit.Linear : KMeansInit.PlusPlus;
-        if (!cb.PerNeuron) return Pad(KMeans1D.Fit(w, cb.M, init, cb.InitSeed).Centroids, cb.M);
-        var rows = KMeans1D.FitPerRow(w, outputs, inputs, cb.M, init, cb.InitSeed);
-        return rows.SelectMany(r => Pad(r.Centroids, cb.M)).ToArray();
-    }
-
-    /// <summary>k-means returns fewer than M centroids when a group has fewer distinct weights; repeat the last.</summary>
-    private static float[] Pad(float[] centroids, int m)
-    {
-        if (centroids.Length >= m) return centroids;
-        var padded = new float[m];
-        for (int i = 0; i < m; i++) padded[i] = centroids[Math.Min(i, centroids.Length - 1)];
-        return padded;
     }
 }

@@ -83,7 +83,7 @@ public static class IterativePruner
     /// </summary>
     public static NeuronScores Score(SpikingNetwork net, PruneOptions options, DataSplit train, int round)
     {
-        if (options.Criterion is PruneCriterion.Magnitude or PruneCriterion.Random)
+        if (!options.Criterion.NeedsData)
             return NeuronScores.Compute(net, options.Criterion, train, seed: options.Seed + round);
         int batch = Math.Min(options.FineTune.BatchSize, train.Count);
         int n = Math.Min(train.Count, batch * options.ScoreBatches);
@@ -98,7 +98,8 @@ public static class IterativePruner
             Array.Copy(train.Images, (long)order[i] * train.Features, images, (long)i * train.Features, train.Features);
             labels[i] = train.Labels[order[i]];
         }
-        return NeuronScores.Compute(net, options.Criterion, new DataSplit(images, labels, train.Features), batch, options.ScoreBatches);
+        return NeuronScores.Compute(net, options.Criterion, new DataSplit(images, labels, train.Features), batch, options.ScoreBatches,
+            seed: options.Seed + round);
     }
 
     private static (double Accuracy, double Loss) Evaluate(SpikingNetwork net, PruneOptions options, DataSplit test)

@@ -19,7 +19,7 @@ public sealed class NeuronScores
     public IReadOnlyList<string> LayerNames { get; }
     /// <summary>Scores per hidden layer, one per dense neuron or conv channel.</summary>
     public IReadOnlyList<double[]> Layers { get; }
-    /// <summary>Samples the scores were measured on (0 for the data-free magnitude and random criteria).</summary>
+    /// <summary>Samples the scores were measured on (0 for a criterion that does not need data, e.g. magnitude and random).</summary>
     public int Samples { get; }
 
     public NeuronScores(PruneCriterion criterion, IReadOnlyList<string> layerNames, IReadOnlyList<double[]> layers, int samples)
@@ -32,46 +32,32 @@ public sealed class NeuronScores
     }
 
     /// <summary>
-    /// Scores <paramref name="net"/> under <paramref name="criterion"/>. The data-driven criteria (FSC,
-    /// Taylor, firing rate) run forward and backward (no update) on the first
-    /// <paramref name="maxBatches"/> full batches of <paramref name="data"/>, in order; magnitude and
-    /// random ignore the data.
+    /// Scores <paramref name="net"/> under <paramref name="criterion"/>. A data-driven criterion
+    /// (<see cref="PruneCriterion.NeedsData"/>: FSC, Taylor, firing rate) reads the statistics of a
+    /// forward and backward pass (no update) on the first <paramref name="maxBatches"/> full batches of
+    /// <paramref name="data"/>, in order; the others (magnitude, random) ignore the data.
     /// </summary>
     public static NeuronScores Compute(SpikingNetwork net, PruneCriterion criterion, DataSplit data, int batchSize = 128,
-        int maxBatches = int.MaxValue, int seed = 1) => criterion switch
-    {
-        PruneCriterion.Magnitude => Magnitude(net),
-        PruneCriterion.Random => Random(net, seed),
-        _ => Measure(net, data, batchSize, maxBatches).Scores(criterion),
-    };
+        int maxBatches = int.MaxValue, int seed = 1) =>
+        Score(net, criterion, seed, criterion.NeedsData ? Measure(net, data, batchSize, maxBatches) : null);
 
-    /// <summary>L1 norm of each unit's incoming effective weights Ŵ (a conv channel: its whole K·K·C kernel).</summary>
-    public static NeuronScores Magnitude(SpikingNetwork net)
+    /// <summary>L1 norm of each unit's incoming effective weights Ŵ (<see cref="PruneCriterion.Magnitude"/>).</summary>
+    public static NeuronScores Magnitude(SpikingNetwork net) => Score(net, PruneCriterion.Magnitude, seed: 0, activity: null);
+
+    /// <summary>Uniform scores in [0, 1) drawn from <paramref name="seed"/> (<see cref="PruneCriterion.Random"/>).</summary>
+    public static NeuronScores Random(SpikingNetwork net, int seed) => Score(net, PruneCriterion.Random, seed, activity: null);
+
+    private static NeuronScores Score(SpikingNetwork net, PruneCriterion criterion, int seed, ActivityStatistics? activity)
     {
         var hidden = HiddenLayer.Of(net);
-        var scores = hidden.Select(h =>
-        {
-            var w = h.Incoming.EffectiveWeights();
-            int fanIn = h.Incoming.FanIn;
-            var s = new double[h.Channels];
-            for (int o = 0; o < s.Length; o++)
-            {
-                double sum = 0;
-                for (int j = 0; j < fanIn; j++) sum += Math.Abs(w[(long)o * fanIn + j]);
-                s[o] = sum;
-            }
-            return s;
-        }).ToList();
-        return new NeuronScores(PruneCriterion.Magnitude, hidden.Select(h => h.Lif.Name).ToList(), scores, 0);
-    }
-
-    /// <summary>Uniform scores in [0, 1) drawn from <paramref name="seed"/>, layer by layer: the same seed gives the same ranking.</summary>
-    public static NeuronScores Random(SpikingNetwork net, int seed)
-    {
-        var hidden = HiddenLayer.Of(net);
-        var rng = new Random(seed);
-        var scores = hidden.Select(h => Enumerable.Range(0, h.Channels).Select(_ => rng.NextDouble()).ToArray()).ToList();
-        return new NeuronScores(PruneCriterion.Random, hidden.Select(h => h.Lif.Name).ToList(), scores, 0);
+        var layers = criterion.Score(new PruneScoringContext(net, hidden, seed, activity));
+        // A criterion may come from outside this library: check its shape here, so a slip names it rather than failing later in the pruner.
+        if (layers.Count != hidden.Count)
+            throw new InvalidOperationException($"Pruning criterion '{criterion.Name}' returned {layers.Count} layers of scores; the network has {hidden.Count} hidden layers.");
+        for (int l = 0; l < hidden.Count; l++)
+            if (layers[l].Length != hidden[l].Channels)
+                throw new InvalidOperationException($"Pruning criterion '{criterion.Name}' returned {layers[l].Length} scores for {hidden[l].Lif.Name}, which has {hidden[l].Channels} units.");
+        return new NeuronScores(criterion, hidden.Select(h => h.Lif.Name).ToList(), layers, activity?.Samples ?? 0);
     }
 
     /// <summary>
@@ -174,14 +160,4 @@ public sealed class NeuronScores
 
 /// <summary>The data-driven scores of one measuring pass (<see cref="NeuronScores.Measure"/>), per hidden layer.</summary>
 public sealed record ActivityStatistics(IReadOnlyList<string> LayerNames, IReadOnlyList<double[]> Fsc,
-    IReadOnlyList<double[]> Taylor, IReadOnlyList<double[]> FiringRate, int Samples)
-{
-    /// <summary>The scores of one data-driven criterion (FSC, Taylor or firing rate).</summary>
-    public NeuronScores Scores(PruneCriterion criterion) => new(criterion, LayerNames, criterion switch
-    {
-        PruneCriterion.Fsc => Fsc,
-        PruneCriterion.Taylor => Taylor,
-        PruneCriterion.FiringRate => FiringRate,
-        _ => throw new ArgumentException($"{criterion} is not measured from activity; use NeuronScores.Compute."),
-    }, Samples);
-}
+    IReadOnlyList<double[]> Taylor, IReadOnlyList<double[]> FiringRate, int Samples);

@@ -97,8 +97,11 @@ public static class StructuredPruner
             var keepCols = colsFrom is int c ? InputColumns(fanIn, hidden[c].Channels, kept[c]) : Enumerable.Range(0, fanIn).ToArray();
             result[layer.Weight.Name] = Gather(snapshot[layer.Weight.Name], fanIn, keepRows, keepCols);
             result[layer.Bias.Name] = keepRows.Select(i => snapshot[layer.Bias.Name][i]).ToArray();
-            if (layer.Constraint is CodebookConstraint { PerNeuron: true } cat)
-                result[cat.Codebook.Name] = Gather(snapshot[cat.Codebook.Name], cat.M, keepRows, Enumerable.Range(0, cat.M).ToArray());
+            foreach (var p in layer.Constraint?.RowParameters ?? Array.Empty<Parameter>())
+            {
+                int columns = p.Length / rows;
+                result[p.Name] = Gather(snapshot[p.Name], columns, keepRows, Enumerable.Range(0, columns).ToArray());
+            }
         }
         var spec = net.Spec with { Hidden = kept.Select(k => k.Length).ToArray() };
         return new PrunedModel(spec, result);

@@ -1,6 +1,7 @@
 using SpikeFit.Kernels.Codebook;
 using SpikeFit.Kernels.Core;
 using SpikeFit.Training.Compression;
+using CodebookScope = SpikeFit.Training.Hardware.CodebookScope;
 
 namespace SpikeFit.Training.Models.Constraints;
 
@@ -28,7 +29,10 @@ public sealed class CodebookConstraint : WeightConstraint
     public CodebookShape Shape { get; }
     public Parameter Codebook { get; }
     public override IReadOnlyList<Parameter> Parameters { get; }
-    public override int WeightBits => Bits;
+    public override WeightStorage Storage =>
+        new(Bits, WholeNetwork ? CodebookScope.Network : PerNeuron ? CodebookScope.Neuron : CodebookScope.Layer);
+    /// <summary>A per-neuron codebook has one row of M values per output channel.</summary>
+    public override IReadOnlyList<Parameter> RowParameters => PerNeuron && !WholeNetwork ? new[] { Codebook } : Array.Empty<Parameter>();
     public override string Describe => $"CAT M={M} b={Bits} {(WholeNetwork ? "whole network" : PerNeuron ? "per neuron" : "per layer")}";
 
     /// <summary>Whole-network scope: this layer's Σ_(a=m) ∂Ŵ, summed over layers by the <see cref="NetworkCodebook"/>.</summary>

@@ -1,6 +1,7 @@
 using SpikeFit.Kernels.Codebook;
 using SpikeFit.Kernels.Core;
 using SpikeFit.Training.Compression;
+using CodebookScope = SpikeFit.Training.Hardware.CodebookScope;
 
 namespace SpikeFit.Training.Models.Constraints;
 
@@ -21,7 +22,8 @@ public sealed class SharedWeightsConstraint : WeightConstraint
     public CodebookShape Shape { get; }
     public Parameter Codebook { get; }
     public override IReadOnlyList<Parameter> Parameters { get; }
-    public override int WeightBits => 32;
+    /// <summary>M float32 centroids per layer.</summary>
+    public override WeightStorage Storage => new(32, CodebookScope.Layer);
     public override string Describe => $"Deep Compression M={M} (float centroids, frozen assignments)";
 
     /// <param name="codebook">Initial centroids (M values, e.g. a fine-tuned checkpoint's); null: k-means of the current weights.</param>

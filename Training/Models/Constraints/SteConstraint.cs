@@ -1,5 +1,6 @@
 using SpikeFit.Kernels.Core;
 using SpikeFit.Training.Compression;
+using SpikeFit.Training.Hardware;
 
 namespace SpikeFit.Training.Models.Constraints;
 
@@ -16,7 +17,8 @@ public sealed class SteConstraint : WeightConstraint
 
     public SteQuantizer Quantizer { get; }
     public int Bits { get; }
-    public override int WeightBits => Bits;
+    /// <summary>One b-bit grid with one scale per layer.</summary>
+    public override WeightStorage Storage => new(Bits, CodebookScope.Layer);
     public override string Describe => Quantizer == SteQuantizer.UniformSymmetric ? $"QAT {Bits}-bit uniform (STE)" : $"{Quantizer} (STE)";
 
     public SteConstraint(Backend backend, Parameter weight, int rows, int fanIn, SteQuantizer quantizer, int bits)

@@ -1,4 +1,5 @@
 using SpikeFit.Kernels.Core;
+using SpikeFit.Training.Compression;
 
 namespace SpikeFit.Training.Models.Constraints;
 
@@ -38,8 +39,21 @@ public abstract class WeightConstraint : IDisposable
     /// <summary>Extra trainable tensors (e.g. a codebook), after the layer's weight and bias.</summary>
     public virtual IReadOnlyList<Parameter> Parameters => Array.Empty<Parameter>();
 
-    /// <summary>Bits of one deployed weight value (b of the grid; 32 for float codebooks).</summary>
-    public abstract int WeightBits { get; }
+    /// <summary>
+    /// Extra tensors laid out [<see cref="Rows"/>, k], one row per output channel (a per-neuron
+    /// codebook): structured pruning keeps the rows of the kept channels, as it does the weights'.
+    /// </summary>
+    public virtual IReadOnlyList<Parameter> RowParameters => Array.Empty<Parameter>();
+
+    /// <summary>
+    /// How the deployed weights are stored: bits of one value (b of the grid; 32 for float
+    /// codebooks) and which weights share a codebook. Abstract so a new constraint must state it:
+    /// <see cref="ModelMetrics"/> sizes the layer, and the chip fit checks it, from this alone.
+    /// </summary>
+    public abstract WeightStorage Storage { get; }
+
+    /// <summary>Bits of one deployed weight value (<see cref="Storage"/>'s).</summary>
+    public int WeightBits => Storage.Bits;
 
     /// <summary>Short description for logs, e.g. "CAT M=4 b=4 per layer".</summary>
     public abstract string Describe { get; }
