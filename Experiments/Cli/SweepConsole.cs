@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using SpikeFit.Experiments.Commands;
 using SpikeFit.Experiments.Sweep;
+using SpikeFit.Training.Data;
 using Spectre.Console;
 
 namespace SpikeFit.Experiments.Cli;
@@ -31,7 +31,7 @@ public static class SweepConsole
         AnsiConsole.MarkupLine($"[bold]sweep:[/] {Markup.Escape(grid.Name)} — {grid.Points.Count} points (grid hash {grid.Hash})" +
                                (options.Shard is { } sh ? $", shard {sh} ({grid.PointsOf(sh).Count()} points)" : "") +
                                $" → {Markup.Escape(SweepEngine.TablePath(options.OutDir, options.Shard))}");
-        var dataset = TrainCommand.LoadDataset(datasetName, dataDir);
+        var dataset = DatasetLoader.Load(datasetName, dataDir, CommonOptions.DatasetOptions());
         AnsiConsole.MarkupLine($"[bold]data:[/] {Markup.Escape(dataset.Describe())}");
         var selection = CommonOptions.OpenBackend(device);
         using var backend = selection.Backend;

@@ -103,7 +103,7 @@ public static class ReproduceM4Command
             var bad = methods.FirstOrDefault(m => !registry.All.Any(x => x.Key == m || x.RowName == m));
             if (bad is not null) throw new ArgumentException($"--methods: unknown method '{bad}'; known: {string.Join(", ", registry.RowNames)}.");
         }
-        string dir = Path.GetFullPath(outDir ?? Path.Combine("runs", "m4", datasetName, preset.Name));
+        string dir = Path.GetFullPath(outDir ?? CommonOptions.DefaultOut("m4", datasetName, preset.Name));
         string gridPath = Path.Combine(dir, $"m4-{preset.Name}.grid.json");
         string gridJson = preset.ToGridJson(registry, methods);
         var grid = SweepGrid.Parse(gridJson, gridPath, SweepMethods.Default);
@@ -113,9 +113,7 @@ public static class ReproduceM4Command
     private static void WriteGrid(M4Plan plan)
     {
         Directory.CreateDirectory(plan.Dir);
-        string tmp = $"{plan.GridPath}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, plan.GridJson);
-        File.Move(tmp, plan.GridPath, overwrite: true);
+        Training.IO.AtomicFile.WriteAllText(plan.GridPath, plan.GridJson);
     }
 
     private static int Run(M4Plan plan, SweepShard? shard, bool resume, string datasetName, string? dataDir, string device, FileInfo? json)

@@ -21,7 +21,7 @@ public static class SweepCommand
         var gridArg = new Argument<string>("GRID") { Description = "Grid file: {\"name\", \"base\": {key: value}, \"grid\": {key: [values]}}, e.g. Experiments/examples/sweep-lr-mlp.json" };
         var shard = new Option<string?>("--shard") { Description = "Run only shard i of N (0-based): the points k with k mod N = i, e.g. --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT" };
         var resume = new Option<bool>("--resume") { Description = "Continue the table in --out: skip the points it already holds" };
-        var output = new Option<string?>("--out") { Description = "Output folder for grid.json and the table (default results/sweep/<grid name>)" };
+        var output = new Option<string?>("--out") { Description = "Output folder for grid.json and the table (default runs/sweep/<grid name>)" };
         var device = CommonOptions.Device();
         var dataset = new Option<string>("--dataset") { Description = "Dataset: fashion-mnist (default), mnist, kmnist, synthetic (tiny built-in), or any IDX folder via --data", DefaultValueFactory = _ => "fashion-mnist" };
         var data = new Option<string?>("--data") { Description = "Folder holding the four IDX files (gz or raw)" };
@@ -38,7 +38,7 @@ public static class SweepCommand
         {
             var shardSpec = parse.GetValue(shard) is { } s ? SweepShard.Parse(s) : (SweepShard?)null;
             var grid = SweepGrid.Load(parse.GetValue(gridArg)!, methods);
-            string outDir = parse.GetValue(output) ?? Path.Combine("results", "sweep", grid.Name);
+            string outDir = parse.GetValue(output) ?? CommonOptions.DefaultOut("sweep", grid.Name);
             string datasetName = parse.GetValue(dataset)!;
             string? dataDir = parse.GetValue(data);
             string deviceName = parse.GetValue(device)!;
@@ -70,7 +70,7 @@ public static class SweepCommand
         string path = slurmOut ?? Path.Combine(outDir, grid.Name + ".sbatch");
         Directory.CreateDirectory(outDir); // Slurm does not create the folder of --output; the logs go there
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllText(path, script);
+        Training.IO.AtomicFile.WriteAllText(path, script);
         AnsiConsole.MarkupLine($"[green]wrote[/] {Markup.Escape(path)}: a job array of {n} task(s) over {grid.Points.Count} points (grid hash {grid.Hash}).");
         AnsiConsole.MarkupLine($"submit with: [bold]sbatch {Markup.Escape(path)}[/]; afterwards: [bold]spikefit merge {Markup.Escape(outDir)}[/]");
         return 0;

@@ -185,11 +185,6 @@ public static class TrainCommand
         return source.Snapshot();
     }
 
-    /// <summary>
-    /// Forwarding only: <see cref="DatasetLoader.Load"/> with the console's download progress. Kept
-    /// for the M4 and sweep code that still calls it; new code calls <see cref="DatasetLoader.Load"/>.
-    /// </summary>
-    internal static Dataset LoadDataset(string name, string? dataDir) => DatasetLoader.Load(name, dataDir, CommonOptions.DatasetOptions());
 
     private static void WriteCsv(string path, IReadOnlyList<EpochReport> history) =>
         AtomicFile.WriteText(path, writer =>

@@ -1,4 +1,5 @@
 using CsvHelper;
+using SpikeFit.Training.IO;
 
 namespace SpikeFit.Experiments.M4;
 
@@ -16,28 +17,13 @@ internal static class CsvTable
     /// </summary>
     public static void Write<T>(string path, IEnumerable<T> rows)
     {
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        // Process id in the name so two processes writing the same folder never share a temp file.
-        string tmp = $"{path}.{Environment.ProcessId}.tmp";
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                using (var writer = new StreamWriter(stream, leaveOpen: true))
-                using (var csv = CsvWriter.Create(writer))
-                {
-                    csv.WriteHeader<T>();
-                    foreach (var row in rows) csv.WriteRecord(row);
-                }
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+            using var writer = new StreamWriter(stream, leaveOpen: true);
+            using var csv = CsvWriter.Create(writer);
+            csv.WriteHeader<T>();
+            foreach (var row in rows) csv.WriteRecord(row);
+        });
     }
 
     /// <summary>

@@ -248,9 +248,7 @@ public static class M4Plots
     {
         int panels = multi.Count();
         string path = Path.Combine(folder, name);
-        string tmp = path + ".tmp.png";
-        multi.SavePng(tmp, panels * PanelWidth + LegendWidth, Height);
-        File.Move(tmp, path, overwrite: true);
+        Training.IO.AtomicFile.WriteVia(path, tmp => multi.SavePng(tmp, panels * PanelWidth + LegendWidth, Height));
         return path;
     }
 }

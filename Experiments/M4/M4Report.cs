@@ -44,8 +44,6 @@ public static class M4Report
 
     private static void WriteText(string path, string text)
     {
-        string tmp = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
+        Training.IO.AtomicFile.WriteAllText(path, text);
     }
 }

@@ -136,10 +136,11 @@ public sealed class M4Runner
 
     private M4Row Measure(SpikingNetwork model, M4Point point, double pruned, double seconds)
     {
-        using var trainer = new Trainer(model, new TrainOptions { BatchSize = point.FineTune.BatchSize, Seed = point.Seed, MaxTestSamples = point.FineTune.MaxTestSamples });
-        var (accuracy, _, rates) = trainer.Evaluate(TestSplit, point.FineTune.MaxTestSamples);
+        var evaluation = new Evaluator(model, point.FineTune.BatchSize).Evaluate(TestSplit, point.FineTune.MaxTestSamples);
+        double accuracy = evaluation.Accuracy;
+        var rates = evaluation.FiringRates;
         var method = point.Method;
-        var summary = ModelMetrics.Summarize(model, trainer.LastInputRates, $"{method.RowName}-{point.Net}-seed{point.Seed}", accuracy);
+        var summary = ModelMetrics.Summarize(model, evaluation.InputRates, $"{method.RowName}-{point.Net}-seed{point.Seed}", accuracy);
         var energy = EnergyModel.Estimate(summary, Energy.Value);
         double ChipUj(string chip) => energy.Chips.FirstOrDefault(c => string.Equals(c.Chip, chip, StringComparison.OrdinalIgnoreCase))?.TotalUj ?? double.NaN;
         var unique = ModelMetrics.UniqueValues(model);

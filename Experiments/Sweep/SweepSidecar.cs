@@ -82,8 +82,6 @@ public sealed record SweepSidecar(string Name, string Description, string GridHa
         }
         // Shards of one job array may start together and all write this file: each writes its own
         // temporary file and renames it, and the contents are identical, so whichever rename wins is right.
-        string tmp = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllBytes(tmp, stream.ToArray());
-        File.Move(tmp, path, overwrite: true);
+        Training.IO.AtomicFile.WriteAllBytes(path, stream.ToArray());
     }
 }

@@ -138,20 +138,12 @@ public sealed class SweepTable
     /// <summary>Writes a header and rows (missing cells empty) to <paramref name="path"/> atomically.</summary>
     public static void WriteAtomic(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyDictionary<string, string>> rows)
     {
-        string full = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-        // Unique per process, so two processes never write each other's temporary file.
-        string tmp = $"{full}.{Environment.ProcessId}.tmp";
-        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        Training.IO.AtomicFile.Write(path, stream =>
         {
-            using (var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true))
-            {
-                writer.Write(Csv.FormatRecord(header));
-                foreach (var row in rows)
-                    writer.Write(Csv.FormatRecord(header.Select(h => row.GetValueOrDefault(h) ?? "")));
-            }
-            stream.Flush(flushToDisk: true); // the data is on disk before the rename makes it the table
-        }
-        File.Move(tmp, full, overwrite: true);
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            writer.Write(Csv.FormatRecord(header));
+            foreach (var row in rows)
+                writer.Write(Csv.FormatRecord(header.Select(h => row.GetValueOrDefault(h) ?? "")));
+        });
     }
 }

@@ -19,7 +19,7 @@ public sealed class TrainPointRunner : ISweepPointRunner
     public static (NetworkSpec Spec, TrainOptions Options) Configure(SweepPoint point)
     {
         string net = point.GetString("net", "mlp");
-        var baseSpec = net == "conv" ? NetworkSpec.Conv() : NetworkSpec.Mlp();
+        var baseSpec = NetworkSpec.For(net);
         var spec = baseSpec with
         {
             Net = net,

@@ -104,8 +104,7 @@ public static class IterativePruner
 
     private static (double Accuracy, double Loss) Evaluate(SpikingNetwork net, PruneOptions options, DataSplit test)
     {
-        using var trainer = new Trainer(net, options.FineTune with { Epochs = 1 });
-        var (acc, loss, _) = trainer.Evaluate(test, options.FineTune.MaxTestSamples);
-        return (acc, loss);
+        var evaluation = new Evaluator(net, options.FineTune.BatchSize).Evaluate(test, options.FineTune.MaxTestSamples);
+        return (evaluation.Accuracy, evaluation.Loss);
     }
 }

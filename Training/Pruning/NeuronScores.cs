@@ -86,9 +86,7 @@ public sealed class NeuronScores
         var spikeCounts = hidden.Select(h => new double[h.Channels]).ToArray();
         var fisher = new List<DeviceBuffer<float>>();
         var spikeSums = new List<DeviceBuffer<float>>();
-        var images = backend.Allocate<float>((long)batch * features);
-        var labels = backend.Allocate<int>(batch);
-        var ids = backend.Allocate<int>(batch);
+        var staged = new DeviceBatch(backend, batch, features);
         var logits = backend.Allocate<float>((long)batch * classes);
         var losses = backend.Allocate<float>(batch);
         var grad = backend.Allocate<float>((long)t * batch * classes);
@@ -102,19 +100,11 @@ public sealed class NeuronScores
                 spikeSums.Add(backend.Allocate<float>(h.Lif.OutputShape.Size));
                 h.Lif.Fisher = f; // also makes the LIF backward write its per-sample product
             }
-            var hostImages = new float[batch * features];
-            var hostLabels = new int[batch];
-            var hostIds = new int[batch];
             for (int k = 0; k < batches; k++)
             {
-                Array.Copy(data.Images, (long)k * batch * features, hostImages, 0, (long)batch * features);
-                Array.Copy(data.Labels, k * batch, hostLabels, 0, batch);
-                for (int i = 0; i < batch; i++) hostIds[i] = k * batch + i;
-                images.CopyFrom(hostImages);
-                labels.CopyFrom(hostLabels);
-                ids.CopyFrom(hostIds);
-                var output = net.Forward(images, batch, ids, PoissonSeed);
-                backend.Loss.SoftmaxCrossEntropy(t, batch, classes, net.ReadoutScale, output.Data, labels, logits, losses, grad);
+                staged.StageRange(data, k * batch, batch);
+                var output = net.Forward(staged.Images, batch, staged.Ids, PoissonSeed);
+                backend.Loss.SoftmaxCrossEntropy(t, batch, classes, net.ReadoutScale, output.Data, staged.Labels, logits, losses, grad);
                 for (int l = 0; l < hidden.Count; l++)
                 {
                     var spikes = hidden[l].Lif.LastSpikes!;
@@ -153,7 +143,7 @@ public sealed class NeuronScores
         {
             foreach (var h in hidden) h.Lif.Fisher = null; // training afterwards must not keep accumulating
             foreach (var b in fisher.Concat(spikeSums)) b.Dispose();
-            images.Dispose(); labels.Dispose(); ids.Dispose(); logits.Dispose(); losses.Dispose(); grad.Dispose();
+            staged.Dispose(); logits.Dispose(); losses.Dispose(); grad.Dispose();
         }
     }
 }
