@@ -78,6 +78,13 @@ public sealed class SweepKillTests(ITestOutputHelper output) : SweepTestBase(out
         using (var p = Start(dll, ["sweep", .. common, "--out", dir]))
         {
             WaitForRows(p, table, 3);
+            if (Rows(table) < 3 && !p.HasExited)
+            {
+                // A machine so loaded that three tiny points took a minute: the timing this test needs is not there.
+                p.Kill();
+                p.WaitForExit();
+                Skip.If(true, $"only {Rows(table)} rows after 60 s: the machine is too loaded to interrupt the sweep half-way");
+            }
             // kill(2) directly: a minimal container may have no /usr/bin/kill (procps).
             Assert.Equal(0, SendSignal(p.Id, SigInt));
             Assert.True(p.WaitForExit(60_000));
@@ -94,8 +101,10 @@ public sealed class SweepKillTests(ITestOutputHelper output) : SweepTestBase(out
         {
             WaitForRows(p, table, afterInt + 2);
             Skip.If(p.HasExited, "the sweep finished before it could be killed");
+            bool slow = Rows(table) < afterInt + 2;
             p.Kill();
             p.WaitForExit();
+            Skip.If(slow, $"only {Rows(table) - afterInt} new rows after 60 s: the machine is too loaded to kill the sweep half-way");
         }
         var killed = SweepTable.Open(table, grid.Keys);
         Assert.Null(killed.RepairWarning);

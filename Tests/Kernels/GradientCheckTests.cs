@@ -22,19 +22,25 @@ public sealed class GradientCheckTests
     [MemberData(nameof(Cases))]
     public void Analytic_bptt_matches_finite_differences(ResetMode reset, SurrogateKind surrogate)
     {
-        int seed = Random.Shared.Next();
         // Softer surrogates keep the smooth network well-conditioned for differencing.
         var config = LifConfig.Default with { Reset = reset, Surrogate = surrogate,
             SurrogateParam = surrogate == SurrogateKind.FastSigmoid ? 2f : float.NaN };
-        var net = TinySnnReference.Random(seed, config);
-        var grads = net.Gradients(smooth: true);
-        var parameters = new (string Name, double[] Value, double[] Grad)[]
+        // Fixed seeds, so every run checks the same networks: the first of a short list whose gradients
+        // are not all ~0 (a compact surrogate such as triangle is exactly 0 when no neuron nears θ).
+        int seed = 0;
+        TinySnnReference net = null!;
+        (string Name, double[] Value, double[] Grad)[] parameters = [];
+        double scale = 0;
+        for (int attempt = 0; attempt < 8 && !(scale > 1e-6); attempt++)
         {
-            ("W1", net.W1, grads.W1), ("b1", net.B1, grads.B1), ("W2", net.W2, grads.W2), ("b2", net.B2, grads.B2),
-        };
+            seed = 1000 * (1 + (int)reset) + 100 * (int)surrogate + attempt;
+            net = TinySnnReference.Random(seed, config);
+            var grads = net.Gradients(smooth: true);
+            parameters = [("W1", net.W1, grads.W1), ("b1", net.B1, grads.B1), ("W2", net.W2, grads.W2), ("b2", net.B2, grads.B2)];
+            scale = parameters.Max(p => p.Grad.Max(Math.Abs));
+        }
         const double eps = 1e-6;
-        double scale = parameters.Max(p => p.Grad.Max(Math.Abs));
-        Assert.True(scale > 1e-6, $"degenerate network: all gradients ~0 (seed {seed})");
+        Assert.True(scale > 1e-6, $"degenerate network: all gradients ~0 (seed {seed}, the last of 8 tried)");
         foreach (var (name, value, grad) in parameters)
         {
             for (int k = 0; k < value.Length; k++)
@@ -59,7 +65,7 @@ public sealed class GradientCheckTests
     {
         // With detach_reset the gradient must differ from the full one (the reset path matters)
         // but agree when no neuron is near firing (no reset happens).
-        int seed = Random.Shared.Next();
+        const int seed = 4242; // fixed: the same networks every run
         var full = TinySnnReference.Random(seed, LifConfig.Default with { Surrogate = SurrogateKind.Sigmoid });
         var detached = TinySnnReference.Random(seed, LifConfig.Default with { Surrogate = SurrogateKind.Sigmoid, DetachReset = true });
         var g1 = full.Gradients(smooth: true).W1;
