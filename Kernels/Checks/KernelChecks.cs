@@ -15,6 +15,7 @@ public static class KernelChecks
         LifCheck.All()
             .Concat(DenseCheck.All())
             .Concat(CodebookCheck.All())
+            .Concat(Quantize.QuantizerCheck.All())
             .Concat(LossCheck.All())
             .Concat(OptimizerCheck.All())
             .Concat(EncodingCheck.All())

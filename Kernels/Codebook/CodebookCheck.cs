@@ -7,7 +7,7 @@ namespace SpikeFit.Kernels.Codebook;
 public enum CodebookScope { Layer, Neuron }
 
 /// <summary>Correctness checks of the CAT codebook kernels against <see cref="CodebookReference"/>.</summary>
-public static class CodebookCheck
+public static partial class CodebookCheck
 {
     /// <summary>
     /// Layer weight matrix [rows, cols]. Small (ILGPU simulator): 24×250 = 6000 weights, which still
@@ -176,5 +176,6 @@ public static class CodebookCheck
         yield return new CentroidGradient(CodebookScope.Layer, 64);
         yield return new CentroidGradient(CodebookScope.Layer, 512);
         foreach (var bits in new[] { 2, 4, 8, 16 }) yield return new Project(bits);
+        foreach (var check in DeviceTraining()) yield return check;
     }
 }

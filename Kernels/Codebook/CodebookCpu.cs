@@ -147,4 +147,50 @@ public sealed unsafe class CodebookCpu : ICodebookKernels
         for (int i = 0; i < count; i++) p[i] = CodebookMath.Project(c[i], delta, qMin, qMax);
         scale.Host[0] = delta;
     }
+
+    public void ProjectDistinct(int groups, int m, int bits, DeviceBuffer<float> latent, DeviceBuffer<float> projected,
+        DeviceBuffer<float> scale)
+    {
+        CodebookArguments.ProjectDistinct(_backend, groups, m, bits, latent, projected, scale);
+        var (qMin, qMax) = CodebookMath.GridRange(bits);
+        int count = groups * m;
+        var c = latent.Host.AsSpan(0, count);
+        var p = projected.Host.AsSpan(0, count);
+        float maxAbs = 0f;
+        foreach (var x in c) maxAbs = CodebookMath.MaxAbsStep(maxAbs, x);
+        float delta = maxAbs / CodebookMath.DistinctDivisor(m, bits);
+        if (!(delta > 0f) || !float.IsFinite(delta))
+        {
+            p.Clear();
+            scale.Host[0] = 0f;
+            return;
+        }
+        // Tiny (M values per group): serial, like the host function it replaces.
+        Span<int> order = m <= 256 ? stackalloc int[m] : new int[m];
+        Span<int> levels = m <= 256 ? stackalloc int[m] : new int[m];
+        for (int g = 0; g < groups; g++)
+            CodebookMath.ProjectGroup(c.Slice(g * m, m), p.Slice(g * m, m), delta, qMin, qMax, order, levels);
+        scale.Host[0] = delta;
+    }
+
+    public void Gather(CodebookShape shape, DeviceBuffer<float> codebooks, DeviceBuffer<int> assignments, DeviceBuffer<float> quantized)
+    {
+        CodebookArguments.Gather(_backend, shape, codebooks, assignments, quantized);
+        var c = codebooks.Host;
+        var a = assignments.Host;
+        var q = quantized.Host;
+        int len = shape.GroupLength, m = shape.M;
+        _backend.ParallelChunks(shape.Weights, (start, end) =>
+        {
+            for (long i = start; i < end; i++) q[i] = c[i / len * m + a[i]];
+        }, chunksPerThread: 2, minChunk: 16384);
+    }
+
+    public void Accumulate(int count, DeviceBuffer<float> partial, DeviceBuffer<float> total, bool first)
+    {
+        CodebookArguments.Accumulate(_backend, count, partial, total);
+        var p = partial.Host;
+        var t = total.Host;
+        for (int i = 0; i < count; i++) t[i] = first ? p[i] : t[i] + p[i];
+    }
 }

@@ -33,9 +33,10 @@ public struct ProjectKernelArgs
 /// hence the last bits, vary between runs on GPUs). Above that, one global atomic per weight.</item>
 /// <item>Project: one group reduces max|c| in shared memory, then projects with a strided loop.
 /// Meant for codebooks (Groups·M up to a few thousand values).</item>
+/// <item>ProjectDistinct, Gather, Accumulate: see <c>CodebookIlgpuDistinct.cs</c>.</item>
 /// </list>
 /// </summary>
-public sealed class CodebookIlgpu : ICodebookKernels
+public sealed partial class CodebookIlgpu : ICodebookKernels, IDisposable
 {
     /// <summary>Shared-memory floats of the per-thread slot kernel (16 KiB): M·threads must fit.</summary>
     private const int SlotCapacity = 4096;

@@ -45,4 +45,50 @@ public static class CodebookMath
         q = MathF.Min(MathF.Max(q, qMin), qMax);
         return delta * q;
     }
+
+    /// <summary>
+    /// max(acc, |x|) that keeps a NaN once seen (like MathF.Max on the host; device fmax would drop it),
+    /// so a NaN codebook or weight gives the same result on every backend.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxAbsStep(float acc, float x)
+    {
+        float a = MathF.Abs(x);
+        return a > acc || !(a <= float.PositiveInfinity) ? a : acc; // the second test is true only for NaN
+    }
+
+    /// <summary>The divisor d of the distinct-level projection's scale Δ = max|c| / d: 2^(b−1) when m = 2^b, else 2^(b−1) − 1.</summary>
+    public static int DistinctDivisor(int m, int bits)
+    {
+        var (qMin, qMax) = GridRange(bits);
+        return m == qMax - qMin + 1 ? -qMin : qMax;
+    }
+
+    /// <summary>
+    /// One group of the distinct-level projection (see <c>ICodebookKernels.ProjectDistinct</c>), on spans.
+    /// <paramref name="order"/> and <paramref name="levels"/> are scratch of length m.
+    /// </summary>
+    public static void ProjectGroup(ReadOnlySpan<float> latent, Span<float> projected, float scale, int qMin, int qMax,
+        Span<int> order, Span<int> levels)
+    {
+        int m = projected.Length;
+        for (int i = 0; i < m; i++) projected[i] = Project(latent[i], scale, qMin, qMax);
+        for (int i = 0; i < m; i++) order[i] = i;
+        // Stable insertion sort by level, so crossing latent centroids keep their order in the fix.
+        for (int i = 1; i < m; i++)
+            for (int j = i; j > 0 && projected[order[j]] < projected[order[j - 1]]; j--)
+                (order[j], order[j - 1]) = (order[j - 1], order[j]);
+        bool clash = false;
+        for (int i = 0; i < m; i++)
+        {
+            // Δ·q / Δ lies within a few ulps of the integer q, so any rounding mode gives q.
+            levels[i] = (int)RoundHalfAway(projected[order[i]] / scale);
+            if (i > 0 && levels[i] <= levels[i - 1]) clash = true;
+        }
+        if (!clash) return;
+        for (int i = 1; i < m; i++) levels[i] = Math.Max(levels[i], levels[i - 1] + 1);
+        levels[m - 1] = Math.Min(levels[m - 1], qMax);
+        for (int i = m - 2; i >= 0; i--) levels[i] = Math.Min(levels[i], levels[i + 1] - 1);
+        for (int i = 0; i < m; i++) projected[order[i]] = scale * levels[i];
+    }
 }

@@ -75,4 +75,57 @@ public static class CodebookReference
         }
         return (p, delta, r);
     }
+
+    /// <summary>
+    /// Distinct-level projection in float64: Δ = max|c| / d (d from <see cref="CodebookMath.DistinctDivisor"/>),
+    /// pre-fix levels q = clamp(round-half-away(c/Δ)), then <see cref="DistinctFix"/> per group.
+    /// Returns Δ·q, the final levels, Δ and the unrounded ratios c/Δ (to spot rounding near-ties).
+    /// </summary>
+    public static (double[] Projected, int[] Levels, double Scale, double[] Ratio) ProjectDistinct(int groups, int m, int bits,
+        float[] latent)
+    {
+        var (qMin, qMax) = CodebookMath.GridRange(bits);
+        double maxAbs = 0;
+        foreach (var c in latent) maxAbs = Math.Max(maxAbs, Math.Abs((double)c));
+        double delta = maxAbs / CodebookMath.DistinctDivisor(m, bits);
+        int n = groups * m;
+        var p = new double[n];
+        var levels = new int[n];
+        var r = new double[n];
+        if (delta == 0) return (p, levels, 0, r);
+        for (int i = 0; i < n; i++)
+        {
+            r[i] = latent[i] / delta;
+            levels[i] = (int)Math.Clamp(Math.Round(r[i], MidpointRounding.AwayFromZero), qMin, qMax);
+        }
+        for (int g = 0; g < groups; g++) DistinctFix(levels.AsSpan(g * m, m), qMax);
+        for (int i = 0; i < n; i++) p[i] = delta * levels[i];
+        return (p, levels, delta, r);
+    }
+
+    /// <summary>
+    /// Makes one group's integer levels distinct in place: in ascending order of level (ties by index),
+    /// a level not above its predecessor moves up one; then, from the top, levels move down so the
+    /// largest is at most <paramref name="qMax"/>. Order-preserving; distinct whenever m ≤ the grid size.
+    /// </summary>
+    public static void DistinctFix(Span<int> levels, int qMax)
+    {
+        int m = levels.Length;
+        var order = Enumerable.Range(0, m).ToArray();
+        var copy = levels.ToArray();
+        Array.Sort(order, (x, y) => copy[x] != copy[y] ? copy[x].CompareTo(copy[y]) : x.CompareTo(y));
+        var q = order.Select(i => copy[i]).ToArray();
+        for (int i = 1; i < m; i++) q[i] = Math.Max(q[i], q[i - 1] + 1);
+        q[m - 1] = Math.Min(q[m - 1], qMax);
+        for (int i = m - 2; i >= 0; i--) q[i] = Math.Min(q[i], q[i + 1] - 1);
+        for (int i = 0; i < m; i++) levels[order[i]] = q[i];
+    }
+
+    /// <summary>Ŵ_i = c[g, a_i] (exact: a copy of the entry).</summary>
+    public static float[] Gather(CodebookShape shape, float[] codebooks, int[] assignments)
+    {
+        var q = new float[shape.Weights];
+        for (int i = 0; i < q.Length; i++) q[i] = codebooks[i / shape.GroupLength * shape.M + assignments[i]];
+        return q;
+    }
 }

@@ -51,4 +51,29 @@ public interface ICodebookKernels
     /// up to a few thousand): the ILGPU version runs as one thread group.
     /// </summary>
     void Project(int count, int bits, DeviceBuffer<float> latent, DeviceBuffer<float> projected, DeviceBuffer<float> scale);
+
+    /// <summary>
+    /// CAT's projection with distinct levels (the device form of <c>DistinctLevels.Project</c>): the latent
+    /// codebooks [groups, m] share one scale Δ = max|c| / d, d = 2^(b−1) when m = 2^b (every level is
+    /// needed, −2^(b−1) included) else 2^(b−1) − 1; each value goes to Δ·clamp(round-half-away(c/Δ)),
+    /// then, per group in ascending order of level (ties by index), a level not above its predecessor
+    /// moves up one and, if that overflows the top, levels move down from the top, so each group keeps
+    /// m distinct in-range levels. Δ (0 for an all-zero or non-finite codebook, which projects to 0) goes to
+    /// scale[0]. max|c| is exact in any order, and the per-group fix is sequential, so every backend
+    /// gives the same bits as the host function. <paramref name="latent"/> and <paramref name="projected"/>
+    /// may be the same buffer. Throws unless 2 ≤ bits ≤ 16 and 1 ≤ m ≤ 2^b. Sized for codebooks: the
+    /// ILGPU version runs as one thread group, one thread per group of m values.
+    /// </summary>
+    void ProjectDistinct(int groups, int m, int bits, DeviceBuffer<float> latent, DeviceBuffer<float> projected,
+        DeviceBuffer<float> scale);
+
+    /// <summary>Ŵ_i = c_(g, a_i) with given (frozen) assignments: Deep Compression's forward. Assignments must lie in [0, M).</summary>
+    void Gather(CodebookShape shape, DeviceBuffer<float> codebooks, DeviceBuffer<int> assignments, DeviceBuffer<float> quantized);
+
+    /// <summary>
+    /// total[i] = partial[i] (when <paramref name="first"/>) or total[i] + partial[i], float32, for i &lt; count.
+    /// Called once per layer in layer order, it sums a whole-network codebook's partial centroid
+    /// gradients in a fixed order on the device (each call is one rounding per element).
+    /// </summary>
+    void Accumulate(int count, DeviceBuffer<float> partial, DeviceBuffer<float> total, bool first);
 }

@@ -5,6 +5,7 @@ using SpikeFit.Kernels.Encoding;
 using SpikeFit.Kernels.Lif;
 using SpikeFit.Kernels.Loss;
 using SpikeFit.Kernels.Optim;
+using SpikeFit.Kernels.Quantize;
 
 namespace SpikeFit.Kernels.Core;
 
@@ -42,6 +43,25 @@ public abstract class Backend : IDisposable
 
     internal void TrackFree(long bytes) => Interlocked.Add(ref _allocated, -bytes);
 
+    private long _uploads, _downloads, _uploadBytes, _downloadBytes;
+
+    /// <summary>Host↔device copies made through this backend's buffers since creation (a test reads it
+    /// before and after a training step to prove the step keeps its work on the device).</summary>
+    public TransferCounts Transfers => new(Interlocked.Read(ref _uploads), Interlocked.Read(ref _downloads),
+        Interlocked.Read(ref _uploadBytes), Interlocked.Read(ref _downloadBytes));
+
+    internal void CountUpload(long bytes)
+    {
+        Interlocked.Increment(ref _uploads);
+        Interlocked.Add(ref _uploadBytes, bytes);
+    }
+
+    internal void CountDownload(long bytes)
+    {
+        Interlocked.Increment(ref _downloads);
+        Interlocked.Add(ref _downloadBytes, bytes);
+    }
+
     /// <summary>Waits until all queued work has finished.</summary>
     public abstract void Synchronize();
 
@@ -52,6 +72,7 @@ public abstract class Backend : IDisposable
     public abstract IOptimizerKernels Optim { get; }
     public abstract IEncodingKernels Encoding { get; }
     public abstract IConvKernels Conv { get; }
+    public abstract IQuantizerKernels Quantizer { get; }
 
     /// <summary>Device-to-device copy (the bandwidth yardstick of <c>bench lif</c>).</summary>
     public abstract void Copy(DeviceBuffer<float> source, DeviceBuffer<float> destination);

@@ -7,6 +7,7 @@ using SpikeFit.Kernels.Encoding;
 using SpikeFit.Kernels.Lif;
 using SpikeFit.Kernels.Loss;
 using SpikeFit.Kernels.Optim;
+using SpikeFit.Kernels.Quantize;
 
 namespace SpikeFit.Kernels.Core;
 
@@ -29,6 +30,7 @@ public sealed class CpuBackend : Backend
     public override IOptimizerKernels Optim { get; }
     public override IEncodingKernels Encoding { get; }
     public override IConvKernels Conv { get; }
+    public override IQuantizerKernels Quantizer { get; }
 
     public CpuBackend(int threads = 0)
     {
@@ -42,6 +44,7 @@ public sealed class CpuBackend : Backend
         Optim = new OptimizerCpu(this);
         Encoding = new EncodingCpu(this);
         Conv = new ConvCpu(this);
+        Quantizer = new QuantizerCpu(this);
     }
 
     private static string Isa() =>

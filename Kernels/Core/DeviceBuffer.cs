@@ -34,6 +34,8 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
 
     private bool _disposed;
 
+    private static long ElementBytes => System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+
     /// <summary>Bytes this buffer holds on its backend.</summary>
     public long Bytes => _device?.LengthInBytes ?? Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 
@@ -49,6 +51,7 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
     {
         if (source.Length != Length)
             throw new ArgumentException($"Source has {source.Length} elements, buffer has {Length}.");
+        Owner.CountUpload(ElementBytes * Length);
         if (_host is not null) source.CopyTo(_host);
         else if (Length > 0) View.SubView(0, Length).CopyFromCPU(source.ToArray());
     }
@@ -57,6 +60,7 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
     {
         if (destination.Length != Length)
             throw new ArgumentException($"Destination has {destination.Length} elements, buffer has {Length}.");
+        Owner.CountDownload(ElementBytes * Length);
         if (_host is not null) _host.AsSpan().CopyTo(destination);
         else
         {
@@ -78,6 +82,8 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
     /// <summary>Sets every element to <paramref name="value"/> (tests poison outputs with NaN).</summary>
     public void Fill(T value)
     {
+        // A host-side fill uploaded on ILGPU backends: counted as an upload everywhere.
+        Owner.CountUpload(ElementBytes * Length);
         if (_host is not null) Array.Fill(_host, value);
         else
         {

@@ -7,6 +7,7 @@ using SpikeFit.Kernels.Encoding;
 using SpikeFit.Kernels.Lif;
 using SpikeFit.Kernels.Loss;
 using SpikeFit.Kernels.Optim;
+using SpikeFit.Kernels.Quantize;
 
 namespace SpikeFit.Kernels.Core;
 
@@ -33,6 +34,7 @@ public sealed class IlgpuBackend : Backend
     public override IOptimizerKernels Optim { get; }
     public override IEncodingKernels Encoding { get; }
     public override IConvKernels Conv { get; }
+    public override IQuantizerKernels Quantizer { get; }
 
     public IlgpuBackend(BackendKind kind, Context context, Device device, bool ownsContext = true)
     {
@@ -48,6 +50,7 @@ public sealed class IlgpuBackend : Backend
         Optim = new OptimizerIlgpu(this);
         Encoding = new EncodingIlgpu(this);
         Conv = new ConvIlgpu(this);
+        Quantizer = new QuantizerIlgpu(this);
     }
 
     /// <summary>A one-element buffer passed where a kernel's optional output is not wanted.</summary>
@@ -78,7 +81,7 @@ public sealed class IlgpuBackend : Backend
     {
         _scratch?.Dispose();
         // Family objects may own native handles (cuBLAS) or scratch buffers: free them before the accelerator.
-        foreach (var family in new object[] { Lif, Dense, Codebook, Loss, Optim, Encoding })
+        foreach (var family in new object[] { Lif, Dense, Codebook, Loss, Optim, Encoding, Quantizer })
             (family as IDisposable)?.Dispose();
         Accelerator.Dispose();
         if (_ownsContext) _context.Dispose();

@@ -42,6 +42,27 @@ public abstract class CodebookKernelTests : BackendTestBase
     [InlineData(16)]
     public void Project_matches_reference(int bits) => RunCheck(new CodebookCheck.Project(bits));
 
+    [SkippableTheory]
+    [InlineData(CodebookScope.Layer, 2, 2)]
+    [InlineData(CodebookScope.Layer, 4, 2)]
+    [InlineData(CodebookScope.Layer, 4, 4)]
+    [InlineData(CodebookScope.Layer, 8, 3)]
+    [InlineData(CodebookScope.Layer, 16, 8)]
+    [InlineData(CodebookScope.Layer, 256, 8)]
+    [InlineData(CodebookScope.Neuron, 4, 2)]
+    [InlineData(CodebookScope.Neuron, 4, 4)]
+    [InlineData(CodebookScope.Neuron, 16, 4)]
+    public void ProjectDistinct_matches_reference(CodebookScope scope, int m, int bits) =>
+        RunCheck(new CodebookCheck.ProjectDistinct(scope, m, bits));
+
+    [SkippableTheory]
+    [InlineData(CodebookScope.Layer, 16)]
+    [InlineData(CodebookScope.Neuron, 4)]
+    public void Gather_matches_reference(CodebookScope scope, int m) => RunCheck(new CodebookCheck.Gather(scope, m));
+
+    [SkippableFact]
+    public void Accumulate_matches_reference() => RunCheck(new CodebookCheck.Accumulate());
+
     // ------------------------------------------------------------ hand-computed cases
 
     private (int[] A, float[] Q) Assign(CodebookShape shape, float[] w, float[] c)
@@ -224,6 +245,84 @@ public abstract class CodebookKernelTests : BackendTestBase
         using var s = b.Allocate<float>(1);
         var e = Assert.Throws<ArgumentException>(() => b.Codebook.Project(4, bits, c, c, s));
         Assert.Contains(bits.ToString(), e.Message);
+    }
+
+    private (float[] P, float Scale) ProjectDistinct(int groups, int m, int bits, float[] c)
+    {
+        var b = Backend;
+        using var dC = b.Upload<float>(c);
+        using var dP = b.Allocate<float>(c.Length);
+        using var dS = b.Allocate<float>(1);
+        dP.Fill(float.NaN);
+        dS.Fill(float.NaN);
+        b.Codebook.ProjectDistinct(groups, m, bits, dC, dP, dS);
+        return (dP.ToArray(), dS.ToArray()[0]);
+    }
+
+    [SkippableFact]
+    public void ProjectDistinct_hand_case_spreads_colliding_levels()
+    {
+        // M = 4 = 2^2: Δ = 0.8 / 2 = 0.4. c/Δ = [0.25, 0.275, 0.3, 2] rounds to [0, 0, 0, 1 (clamped)];
+        // the fix moves them up to [0, 1, 2, 3], the top back to qMax = 1, then down: [−2, −1, 0, 1].
+        var (p, scale) = ProjectDistinct(1, 4, 2, new[] { 0.1f, 0.11f, 0.12f, 0.8f });
+        Assert.Equal(0.4f, scale);
+        Assert.Equal(new[] { -0.8f, -0.4f, 0f, 0.4f }, p);
+    }
+
+    [SkippableFact]
+    public void ProjectDistinct_keeps_each_groups_order_and_shares_one_scale()
+    {
+        // Two groups of M = 3 on 4 bits (d = 7): Δ = 0.7 / 7 = 0.1 from group 1's largest value.
+        // Group 0 is unsorted and collides twice at level 1: sorted by level (ties by index) the
+        // levels [1, 1, 1] become [1, 2, 3]. Group 1 is already distinct.
+        var (p, scale) = ProjectDistinct(2, 3, 4, new[] { 0.12f, 0.09f, 0.1f, -0.7f, 0f, 0.31f });
+        float d = 0.7f / 7;
+        Assert.Equal(d, scale);
+        Assert.Equal(new[] { d, d * 2, d * 3, d * -7, 0f, d * 3 }, p);
+    }
+
+    [SkippableFact]
+    public void ProjectDistinct_all_zero_codebook_gives_zero()
+    {
+        var (p, scale) = ProjectDistinct(2, 4, 4, new float[8]);
+        Assert.Equal(0f, scale);
+        Assert.All(p, x => Assert.Equal(0f, x));
+    }
+
+    [SkippableFact]
+    public void ProjectDistinct_in_place_matches_out_of_place()
+    {
+        var b = Backend;
+        var c = CodebookCheck.ProjectDistinct.Latent(new Random(FreshSeed()), 24, 4);
+        var (expected, scale) = ProjectDistinct(24, 4, 2, c);
+        using var d = b.Upload<float>(c);
+        using var s = b.Allocate<float>(1);
+        b.Codebook.ProjectDistinct(24, 4, 2, d, d, s);
+        Assert.Equal(expected, d.ToArray());
+        Assert.Equal(scale, s.ToArray()[0]);
+    }
+
+    [SkippableFact]
+    public void ProjectDistinct_rejects_a_codebook_larger_than_the_grid()
+    {
+        var b = Backend;
+        using var c = b.Allocate<float>(8);
+        using var s = b.Allocate<float>(1);
+        var e = Assert.Throws<ArgumentException>(() => b.Codebook.ProjectDistinct(1, 8, 2, c, c, s));
+        Assert.Contains("2-bit", e.Message);
+    }
+
+    [SkippableFact]
+    public void Accumulate_sums_in_call_order()
+    {
+        var b = Backend;
+        using var p0 = b.Upload<float>(new[] { 1f, -2f, 3f });
+        using var p1 = b.Upload<float>(new[] { 0.5f, 2f, -1f });
+        using var total = b.Allocate<float>(3);
+        total.Fill(float.NaN); // first = true must overwrite, not add
+        b.Codebook.Accumulate(3, p0, total, first: true);
+        b.Codebook.Accumulate(3, p1, total, first: false);
+        Assert.Equal(new[] { 1.5f, 0f, 2f }, total.ToArray());
     }
 
     [SkippableFact]

@@ -17,9 +17,9 @@ public sealed class CodebookConstraint : WeightConstraint
 {
     private readonly DeviceBuffer<int> _assignments;
     private readonly DeviceBuffer<float> _quantized, _projected;
-    private readonly float[] _hostLatent = Array.Empty<float>(), _hostProjected = Array.Empty<float>();
+    /// <summary>Δ of the projection, on the device (read back only by <see cref="Deployed"/>); null for whole-network scope.</summary>
+    private readonly DeviceBuffer<float>? _scale;
     private readonly NetworkCodebook? _shared;
-    private float _scale;
 
     public int Bits { get; }
     public int M => Shape.M;
@@ -59,8 +59,7 @@ public sealed class CodebookConstraint : WeightConstraint
         _assignments = backend.Allocate<int>(Shape.Weights);
         _quantized = backend.Allocate<float>(Shape.Weights);
         _projected = backend.Allocate<float>(Shape.CodebookLength);
-        _hostLatent = new float[Shape.CodebookLength];
-        _hostProjected = new float[Shape.CodebookLength];
+        _scale = backend.Allocate<float>(1);
         AfterUpdate();
     }
 
@@ -87,7 +86,7 @@ public sealed class CodebookConstraint : WeightConstraint
     {
         Effective();
         var codebook = _projected.ToArray();
-        float scale = _shared?.Scale ?? _scale;
+        float scale = _shared?.Scale ?? _scale!.ToArray()[0];
         var levels = codebook.Select(c => scale > 0 ? (int)MathF.Round(c / scale) : 0).ToArray();
         return (codebook, levels, scale, _assignments.ToArray());
     }
@@ -111,10 +110,9 @@ public sealed class CodebookConstraint : WeightConstraint
     }
 
     /// <summary>
-    /// Re-projects the latent codebook to the b-bit grid with distinct levels per group
-    /// (<see cref="DistinctLevels.Project"/>). Done on the host: the codebook is tiny (M values per
-    /// group), and keeping M values distinct needs a sort per group, which the element-wise grid
-    /// kernel (<c>ICodebookKernels.Project</c>) does not do.
+    /// Re-projects the latent codebook to the b-bit grid with distinct levels per group, on the
+    /// device (<c>ICodebookKernels.ProjectDistinct</c>, the same bits as the host reference
+    /// <see cref="DistinctLevels.Project"/>): nothing is copied to or from the host.
     /// </summary>
     public override void AfterUpdate()
     {
@@ -123,9 +121,7 @@ public sealed class CodebookConstraint : WeightConstraint
             if (_shared.IsOwner(this)) _shared.Project();
             return;
         }
-        Codebook.Value.CopyTo(_hostLatent);
-        _scale = DistinctLevels.Project(_hostLatent, _hostProjected, Shape.Groups, M, Bits);
-        _projected.CopyFrom(_hostProjected);
+        Backend.Codebook.ProjectDistinct(Shape.Groups, M, Bits, Codebook.Value, _projected, _scale!);
     }
 
     public override void Dispose()
@@ -137,6 +133,7 @@ public sealed class CodebookConstraint : WeightConstraint
         {
             Codebook.Dispose();
             _projected.Dispose();
+            _scale?.Dispose();
         }
         else if (_shared.IsOwner(this)) _shared.Dispose();
     }

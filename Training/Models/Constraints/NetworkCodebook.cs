@@ -9,8 +9,9 @@ namespace SpikeFit.Training.Models.Constraints;
 /// layer, projected to one b-bit grid with one scale. Each layer's <see cref="CodebookConstraint"/>
 /// assigns and gathers against the shared projected codebook; the centroid gradient is the sum over
 /// all layers of Σ_(a=m) ∂Ŵ. Layers compute their partial sums in their own backward; the first
-/// layer (whose backward runs last) adds them up in layer order on the host (M values per layer,
-/// so the sum is cheap and deterministic) and writes the codebook's gradient.
+/// layer (whose backward runs last) adds them up in layer order on the device (a fixed order, so
+/// the sum is deterministic) into the codebook's gradient. Projection also runs on the device;
+/// only <see cref="Scale"/> reads back (for export).
 /// </summary>
 public sealed class NetworkCodebook : IDisposable
 {
@@ -18,13 +19,16 @@ public sealed class NetworkCodebook : IDisposable
     public const string ParameterName = "network.codebook";
 
     private readonly List<CodebookConstraint> _members = new();
-    private readonly float[] _hostLatent, _hostProjected;
+    private readonly Backend _backend;
+    /// <summary>Δ of the projection, on the device.</summary>
+    private readonly DeviceBuffer<float> _scale;
 
     public int M { get; }
     public int Bits { get; }
     public Parameter Codebook { get; }
     public DeviceBuffer<float> Projected { get; }
-    public float Scale { get; private set; }
+    /// <summary>Δ of the projected codebook, read back from the device (export and reports, not the training step).</summary>
+    public float Scale => _scale.ToArray()[0];
 
     public NetworkCodebook(Backend backend, int m, int bits, float learningRateScale)
     {
@@ -35,8 +39,8 @@ public sealed class NetworkCodebook : IDisposable
         Bits = bits;
         Codebook = new Parameter(backend, ParameterName, new[] { 1, m }, new float[m], decay: false) { LearningRateScale = learningRateScale };
         Projected = backend.Allocate<float>(m);
-        _hostLatent = new float[m];
-        _hostProjected = new float[m];
+        _backend = backend;
+        _scale = backend.Allocate<float>(1);
     }
 
     internal void Join(CodebookConstraint member) => _members.Add(member);
@@ -52,33 +56,26 @@ public sealed class NetworkCodebook : IDisposable
         Project();
     }
 
-    /// <summary>Re-projects the latent codebook to the b-bit grid with distinct levels (as a per-layer codebook does).</summary>
-    public void Project()
-    {
-        Codebook.Value.CopyTo(_hostLatent);
-        Scale = DistinctLevels.Project(_hostLatent, _hostProjected, 1, M, Bits);
-        Projected.CopyFrom(_hostProjected);
-    }
+    /// <summary>Re-projects the latent codebook to the b-bit grid with distinct levels (as a per-layer codebook does), on the device.</summary>
+    public void Project() => _backend.Codebook.ProjectDistinct(1, M, Bits, Codebook.Value, Projected, _scale);
 
-    /// <summary>∂c = Σ over layers (in layer order) of each layer's partial centroid gradient.</summary>
+    /// <summary>∂c = Σ over layers (in layer order) of each layer's partial centroid gradient, summed on the device in float32.</summary>
     internal void SumGradients()
     {
-        var total = new double[M];
-        var partial = new float[M];
-        foreach (var member in _members)
+        for (int l = 0; l < _members.Count; l++)
         {
+            var member = _members[l];
             if (member.PartialSteps != _members[0].PartialSteps)
                 throw new InvalidOperationException(
                     $"{ParameterName}: layer backward passes are out of step; the first weighted layer must run its backward last.");
-            member.PartialGradient!.CopyTo(partial);
-            for (int i = 0; i < M; i++) total[i] += partial[i];
+            _backend.Codebook.Accumulate(M, member.PartialGradient!, Codebook.Grad, first: l == 0);
         }
-        Codebook.Grad.CopyFrom(total.Select(v => (float)v).ToArray());
     }
 
     public void Dispose()
     {
         Codebook.Dispose();
         Projected.Dispose();
+        _scale.Dispose();
     }
 }

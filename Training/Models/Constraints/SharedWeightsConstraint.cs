@@ -16,7 +16,6 @@ public sealed class SharedWeightsConstraint : WeightConstraint
     private readonly DeviceBuffer<int> _assignments;
     private readonly DeviceBuffer<float> _shared;
     private readonly int[] _hostAssignments;
-    private readonly float[] _hostShared;
 
     public int M => Shape.M;
     public CodebookShape Shape { get; }
@@ -46,15 +45,12 @@ public sealed class SharedWeightsConstraint : WeightConstraint
         weight.LearningRateScale = 0f;
         _assignments = backend.Upload<int>(_hostAssignments);
         _shared = backend.Allocate<float>(w.Length);
-        _hostShared = new float[w.Length];
     }
 
     public override DeviceBuffer<float> Effective()
     {
-        // Gathered on the host: the codebook is M floats and Ŵ changes only when they do.
-        var c = Codebook.Value.ToArray();
-        for (int i = 0; i < _hostShared.Length; i++) _hostShared[i] = c[_hostAssignments[i]];
-        _shared.CopyFrom(_hostShared);
+        // Gathered on the device from the frozen assignments: no host round trip per forward.
+        Backend.Codebook.Gather(Shape, Codebook.Value, _assignments, _shared);
         return _shared;
     }
 
