@@ -142,7 +142,9 @@ public static class LifCheck
                 backend.Lif.IntegratorBackward(shape, beta, dGH, dGI);
             });
             double err = Math.Max(Compare.MaxRelError(dH.ToArray(), refH), Compare.MaxRelError(dGI.ToArray(), refG));
-            return Result(backend, $"T={shape.T} B={shape.B} N={shape.N}", err, 1e-5, ms, "membrane and ∂I");
+            // A T-step float32 recursion: each step can add one rounding of the running value, so the
+            // error near the comparison floor (1 % of the largest value) reaches ~T·2⁻²⁴·100 ≈ 1e-4 relative.
+            return Result(backend, $"T={shape.T} B={shape.B} N={shape.N}", err, 1e-4, ms, "membrane and ∂I");
         }
     }
 

@@ -2,7 +2,7 @@ using SpikeFit.Kernels.Core;
 
 namespace SpikeFit.Kernels.Quantize;
 
-/// <summary>The straight-through quantizers of SPEC §5 (baselines 4–5), as kernels.</summary>
+/// <summary>The straight-through quantizers of DESIGN §5 (baselines 4–5), as kernels.</summary>
 public enum QuantizerKind
 {
     /// <summary>s = max|w| / (2^(b−1) − 1), ŵ = s·clamp(round-half-away(w/s), ±(2^(b−1) − 1)).</summary>

@@ -55,8 +55,17 @@ public abstract class BackendTestBase
     protected SpikeFit.Kernels.Checks.CheckSize Size =>
         Kind == BackendKind.IlgpuCpu ? SpikeFit.Kernels.Checks.CheckSize.Small : SpikeFit.Kernels.Checks.CheckSize.Large;
 
-    /// <summary>A fresh seed per run (printed on failure) so every run sees new random inputs.</summary>
-    protected static int FreshSeed() => Random.Shared.Next();
+    /// <summary>
+    /// The seed of a test's random inputs (printed on failure): fixed, so CI checks the same inputs
+    /// every run and a failure reproduces; set <c>SPIKEFIT_TEST_SEED=random</c> (or a number) to explore
+    /// other inputs, as <c>spikefit check-kernels --seed N</c> does for the kernel checks.
+    /// </summary>
+    protected static int FreshSeed() => Environment.GetEnvironmentVariable("SPIKEFIT_TEST_SEED") switch
+    {
+        "random" => Random.Shared.Next(),
+        { } text when int.TryParse(text, out int seed) => seed,
+        _ => 20261201,
+    };
 
     protected void RunCheck(SpikeFit.Kernels.Checks.KernelCheck check)
     {

@@ -90,7 +90,3 @@ public abstract class QuantizerKernelTests : BackendTestBase
     }
 }
 
-public sealed class QuantizerKernelTests_Cpu : QuantizerKernelTests { protected override BackendKind Kind => BackendKind.Cpu; }
-public sealed class QuantizerKernelTests_IlgpuCpu : QuantizerKernelTests { protected override BackendKind Kind => BackendKind.IlgpuCpu; }
-public sealed class QuantizerKernelTests_Cuda : QuantizerKernelTests { protected override BackendKind Kind => BackendKind.Cuda; }
-public sealed class QuantizerKernelTests_OpenCL : QuantizerKernelTests { protected override BackendKind Kind => BackendKind.OpenCL; }

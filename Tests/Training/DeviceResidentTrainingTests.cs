@@ -127,10 +127,6 @@ public abstract class DeviceResidentTrainingTests : BackendTestBase
     }
 }
 
-public sealed class DeviceResidentTrainingTests_Cpu : DeviceResidentTrainingTests { protected override BackendKind Kind => BackendKind.Cpu; }
-public sealed class DeviceResidentTrainingTests_IlgpuCpu : DeviceResidentTrainingTests { protected override BackendKind Kind => BackendKind.IlgpuCpu; }
-public sealed class DeviceResidentTrainingTests_Cuda : DeviceResidentTrainingTests { protected override BackendKind Kind => BackendKind.Cuda; }
-public sealed class DeviceResidentTrainingTests_OpenCL : DeviceResidentTrainingTests { protected override BackendKind Kind => BackendKind.OpenCL; }
 
 /// <summary>On the cpu backend the STE quantizer kernels run the host quantizers' arithmetic: the same bits as <see cref="Ste.Forward"/>.</summary>
 public sealed class SteDeviceForwardTests
