@@ -30,6 +30,9 @@ public sealed record SharedWeightsSpec(int M = 4, CodebookInit Init = CodebookIn
 /// <summary>How a CAT codebook is initialised from the warm-start weights.</summary>
 public enum CodebookInit { KMeans, Linear }
 
+/// <summary>The conv net's 2×2 pooling: max (SPEC §3; on spikes an OR) or sum (NIR's SumPool2d, for networks imported from NIR).</summary>
+public enum PoolKind { Max, Sum }
+
 /// <summary>Spike counts of a spiking output layer, or the mean membrane of a non-spiking one.</summary>
 public enum Readout { SpikeCount, Membrane }
 
@@ -55,6 +58,8 @@ public sealed record NetworkSpec
     public bool DetachReset { get; init; }
     public InputEncoding Encoding { get; init; } = InputEncoding.Direct;
     public Readout Readout { get; init; } = Readout.Membrane;
+    /// <summary>Conv nets only: the pooling after each conv stage.</summary>
+    public PoolKind Pool { get; init; } = PoolKind.Max;
     /// <summary>Null: full precision. Set: dense layers train with learnable codebooks (CAT).</summary>
     public CodebookSpec? Codebook { get; init; }
     /// <summary>Set: weighted layers train through a straight-through quantizer (QAT, binary, ternary, 2-bit).</summary>
