@@ -24,6 +24,7 @@ Usage:
                                 every node its type and each dataset's dtype and shape
 """
 import json
+import os
 import sys
 
 import h5py
@@ -167,6 +168,7 @@ def conv_net(path, style, in_shape, channels, classes, seed=2, scale=2.0):
 
 
 def write_fixtures(directory):
+    os.makedirs(directory, exist_ok=True)
     # The done-when network: snnTorch's tutorial MLP shape, fresh torch initialisation, beta 0.9, threshold 1.
     snntorch_mlp(f"{directory}/snntorch_mlp_784_128_10.nir", [784, 128, 10], beta=0.9, threshold=1.0, seed=0)
     # Small ones for the reference tests (scaled weights so that neurons fire).
