@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SpikeFit.Experiments.Cli;
 using SpikeFit.Kernels.Core;
+using SpikeFit.Training.Models;
 using SpikeFit.Training.Nir;
 using SpikeFit.Training.Train;
 using Spectre.Console;
@@ -16,13 +17,24 @@ public static class ImportCommand
         var output = new Option<string>("--out") { Description = "The checkpoint to write (.sfck)", Required = true };
         var dt = NirDt();
         var t = new Option<int?>("--t") { Description = "Time steps (default: the file's time_steps metadata, else 16 for an MLP, 8 for a conv net)" };
+        var inputShape = new Option<string?>("--input-shape") { Description = "HxWxC image shape a flat Input [N] stands for, e.g. 28x28x1 (default 1x1xN)" };
         var json = CommonOptions.Json();
         var cmd = new Command("import", "Import a NIR graph as a SpikingNetwork checkpoint (train --warm-start, eval, export and prune it like any other)");
         cmd.Arguments.Add(input);
-        foreach (var o in new Option[] { output, dt, t, json }) cmd.Options.Add(o);
-        cmd.SetAction(parse => Run(parse.GetValue(input)!, parse.GetValue(output)!, new NirImportOptions { Dt = parse.GetValue(dt), T = parse.GetValue(t) },
+        foreach (var o in new Option[] { output, dt, t, inputShape, json }) cmd.Options.Add(o);
+        cmd.SetAction(parse => Run(parse.GetValue(input)!, parse.GetValue(output)!,
+            new NirImportOptions { Dt = parse.GetValue(dt), T = parse.GetValue(t), InputShape = ParseShape(parse.GetValue(inputShape)) },
             parse.GetValue(json), Environment.GetCommandLineArgs()));
         return cmd;
+    }
+
+    private static FeatureShape? ParseShape(string? text)
+    {
+        if (text is null) return null;
+        var parts = text.Split('x', 'X', '×');
+        if (parts.Length != 3 || !parts.All(p => int.TryParse(p, out int v) && v > 0))
+            throw new ArgumentException($"--input-shape '{text}': expected HxWxC, e.g. 28x28x1.");
+        return new FeatureShape(int.Parse(parts[0]), int.Parse(parts[1]), int.Parse(parts[2]));
     }
 
     /// <summary>The --dt option of import and eval --nir.</summary>

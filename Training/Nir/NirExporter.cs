@@ -31,10 +31,12 @@ public static class NirExporter
         var notes = new List<string>();
         var graph = new NirGraph();
         var shape = net.InputShape;
-        bool spatial = true; // the input is an image [C, H, W]; an MLP flattens it first, like snnTorch's nn.Flatten
+        // An image input is [C, H, W] and an MLP flattens it first, like snnTorch's nn.Flatten; a 1×1×N input is just [N].
+        bool spatial = !(shape.H == 1 && shape.W == 1);
+        var inputDims = NirLayout.Shape(shape, spatial);
         var chain = new List<(string, NirNode)>
         {
-            ("input", new NirNode("Input").With("shape", NirTensor.Of(NirLayout.Shape(shape, true).Select(v => (long)v).ToArray(), 3))),
+            ("input", new NirNode("Input").With("shape", NirTensor.Of(inputDims.Select(v => (long)v).ToArray(), (ulong)inputDims.Length))),
         };
         bool softNoted = false, maxNoted = false;
         foreach (var layer in net.Layers)

@@ -13,6 +13,11 @@ public sealed record NirImportOptions
     public double? Dt { get; init; }
     /// <summary>Time steps; null: the file's "time_steps" metadata, else the SPEC §3 default of the net (MLP 16, conv 8).</summary>
     public int? T { get; init; }
+    /// <summary>
+    /// The image shape an MLP's flat Input [N] stands for (e.g. 28×28×1 for snnTorch's 784-input nets), so that
+    /// commands which check the dataset's image shape (prune) accept it; null: 1×1×N. Must hold N values.
+    /// </summary>
+    public FeatureShape? InputShape { get; init; }
 }
 
 /// <summary>An imported network: the spec to build, the parameter values by name, and what the import did to get there.</summary>
@@ -362,6 +367,12 @@ public static class NirImporter
             2 => ((int)inputShape[0], (int)inputShape[1], 1),
             _ => (1, 1, (int)inputShape[0]),
         };
+        if (options.InputShape is { } given)
+        {
+            if (given.Size != h * w * c || (inputShape.Length == 3 && given != new FeatureShape(h, w, c)))
+                throw new ArgumentException($"--input-shape {given} does not match the graph's Input [{string.Join(", ", inputShape)}].");
+            (h, w, c) = (given.H, given.W, given.C);
+        }
         var spec = baseSpec with
         {
             Net = conv ? "conv" : "mlp",
