@@ -40,7 +40,7 @@ public class NirErrorTests
         var g = Valid();
         g.Nodes["lif"] = new NirNode(type).With("delay", NirTensor.Of(new double[8], 8));
         var e = Assert.ThrowsAny<Exception>(() => NirImporter.Import(g, source: "g.nir"));
-        Assert.IsType<NotSupportedException>(e);
+        Assert.IsType<InvalidDataException>(e);
         Assert.Contains("'lif'", e.Message);
         Assert.Contains(type, e.Message);
     }
@@ -80,7 +80,7 @@ public class NirErrorTests
     {
         var g = Valid();
         g.Nodes["lif"].Fields["tau"] = NirTensor.Of(Enumerable.Range(1, 8).Select(i => i * 1e-3).ToArray(), 8);
-        var e = Assert.Throws<NotSupportedException>(() => NirImporter.Import(g));
+        var e = Assert.Throws<InvalidDataException>(() => NirImporter.Import(g));
         Assert.Contains("'lif'", e.Message);
         Assert.Contains("tau", e.Message);
     }

@@ -129,12 +129,15 @@ public static class NirExporter
                     break;
                 }
                 default:
-                    throw new NotSupportedException($"layer '{layer.Name}' ({layer.GetType().Name}) has no NIR export.");
+                    throw new InvalidOperationException($"layer '{layer.Name}' ({layer.GetType().Name}) has no NIR export.");
             }
         }
         chain.Add(("output", new NirNode("Output").With("shape", NirTensor.Of(new long[] { shape.Size }, 1))));
         graph.Chain(chain.ToArray());
 
+        if (spec.Encoding == InputEncoding.Poisson)
+            notes.Add("Poisson input encoding is not part of a NIR graph: the graph's Input takes spike trains, which the other tool must draw itself " +
+                      "(each pixel spikes with its intensity as probability per step); metadata 'input_encoding' says so.");
         graph.Metadata["source"] = NirTensor.Text("SpikeFit.Gpu (spikefit export)");
         graph.Metadata["dt"] = NirTensor.Scalar(dt);
         graph.Metadata["time_steps"] = NirTensor.Scalar((long)spec.T);

@@ -88,7 +88,14 @@ public static class NirFile
             foreach (var item in g.Children())
             {
                 if (item.Name == "type") continue;
-                if (item is IH5Dataset ds) node.Fields[item.Name] = ReadTensor(ds);
+                if (item is IH5Dataset ds)
+                {
+                    try { node.Fields[item.Name] = ReadTensor(ds); }
+                    catch (NotSupportedException e)
+                    {
+                        throw new InvalidDataException($"{path}: NIR node '{child.Name}' ({node.Type}): dataset {e.Message}, which no NIR field uses.");
+                    }
+                }
                 else if (item.Name == "metadata" && item is IH5Group meta) ReadMetadata(meta, node.Metadata);
                 else if (item is IH5Group)
                     throw new InvalidDataException($"{path}: NIR node '{child.Name}' ({node.Type}) holds a sub-group '{item.Name}' (nested NIRGraphs are not supported).");

@@ -30,7 +30,7 @@ public sealed record NirImport(NetworkSpec Spec, Dictionary<string, float[]> Par
 /// (Scale nodes fold into the weights before them). Each neuron's β = 1 − dt/τ must be the same in every layer;
 /// its input gain r·dt/τ, threshold and v_leak fold exactly into the weights and bias feeding it
 /// (<see cref="NirLif"/>), so a file written with gain 1 and one threshold (ours, snnTorch's) keeps its weights bit for bit.
-/// Anything else is refused with the node's name and type.
+/// Anything else is refused with an <see cref="InvalidDataException"/> that names the node and its type.
 /// </summary>
 public static class NirImporter
 {
@@ -185,9 +185,9 @@ public static class NirImporter
                     break;
                 case "CubaLIF":
                 case "CubaLI":
-                    throw new NotSupportedException($"{where} has a synaptic current (τ_syn) before its membrane; a SpikingNetwork layer has no synaptic filter, so it cannot be represented.");
+                    throw new InvalidDataException($"{where} has a synaptic current (τ_syn) before its membrane; a SpikingNetwork layer has no synaptic filter, so it cannot be represented.");
                 default:
-                    throw new NotSupportedException($"{where} cannot be represented by a SpikingNetwork (supported: Input, Output, Affine, Linear, Conv2d, Flatten, SumPool2d, AvgPool2d, Scale, LIF, LI, IF, I, Threshold).");
+                    throw new InvalidDataException($"{where} cannot be represented by a SpikingNetwork (supported: Input, Output, Affine, Linear, Conv2d, Flatten, SumPool2d, AvgPool2d, Scale, LIF, LI, IF, I, Threshold).");
             }
             previous = name;
         }
@@ -209,13 +209,13 @@ public static class NirImporter
         long[] Ints(string field, long fallback) => node.Fields.TryGetValue(field, out var t) ? t.ToLongs() : new[] { fallback };
         long[] padding;
         if (node.Fields.TryGetValue("padding", out var pt) && pt.IsText)
-            padding = pt.AsText() == "valid" ? new long[] { 0 } : throw new NotSupportedException($"{where}: padding '{pt.AsText()}' is not supported (only 0 / 'valid').");
+            padding = pt.AsText() == "valid" ? new long[] { 0 } : throw new InvalidDataException($"{where}: padding '{pt.AsText()}' is not supported (only 0 / 'valid').");
         else padding = Ints("padding", 0);
         var stride = Ints("stride", 1);
         var dilation = Ints("dilation", 1);
         long groups = Ints("groups", 1)[0];
         if (k != 3 || padding.Any(v => v != 0) || stride.Any(v => v != 1) || dilation.Any(v => v != 1) || groups != 1)
-            throw new NotSupportedException($"{where}: kernel {k}×{k}, stride [{string.Join(", ", stride)}], padding [{string.Join(", ", padding)}], dilation [{string.Join(", ", dilation)}], groups {groups}; " +
+            throw new InvalidDataException($"{where}: kernel {k}×{k}, stride [{string.Join(", ", stride)}], padding [{string.Join(", ", padding)}], dilation [{string.Join(", ", dilation)}], groups {groups}; " +
                                             "our conv layers are 3×3, stride 1, no padding, dilation 1, one group (SPEC §3).");
         var w = NirLayout.KernelToOkkc(wt.ToFloats(), o, k, c);
         if (pendingQuarter) w = w.Select(v => v * 0.25f).ToArray();
@@ -237,7 +237,7 @@ public static class NirImporter
                 throw new InvalidDataException($"{where}: '{field}' has shape {t.ShapeText} but the node receives {n} values: shape mismatch.");
             double first = v[0];
             if (v.Any(x => !NirLif.Close(x, first)))
-                throw new NotSupportedException($"{where}: '{field}' varies across neurons ({v.Min():G6} … {v.Max():G6}); a SpikingNetwork layer has one value.");
+                throw new InvalidDataException($"{where}: '{field}' varies across neurons ({v.Min():G6} … {v.Max():G6}); a SpikingNetwork layer has one value.");
             return first;
         }
         var stage = new Stage { Kind = Kind.Neuron, Node = name, Type = node.Type };
@@ -248,14 +248,14 @@ public static class NirImporter
             {
                 double tau = U("tau"), r = U("r"), leak = U("v_leak", 0);
                 (stage.Beta, stage.Gain) = NirLif.ToDiscrete(tau, r, dt);
-                if (r == 0) throw new NotSupportedException($"{where}: r = 0 cuts the input off.");
+                if (r == 0) throw new InvalidDataException($"{where}: r = 0 cuts the input off.");
                 stage.Leak = leak / r;
                 if (node.Type == "LIF")
                 {
                     stage.Spiking = true;
                     stage.Theta = U("v_threshold");
                     double reset = U("v_reset", 0);
-                    if (reset != 0) throw new NotSupportedException($"{where}: v_reset = {reset:G6}; our neurons reset to 0 (hard) or subtract θ (soft).");
+                    if (reset != 0) throw new InvalidDataException($"{where}: v_reset = {reset:G6}; our neurons reset to 0 (hard) or subtract θ (soft).");
                 }
                 break;
             }
@@ -268,7 +268,7 @@ public static class NirImporter
                     stage.Spiking = true;
                     stage.Theta = U("v_threshold");
                     double reset = U("v_reset", 0);
-                    if (reset != 0) throw new NotSupportedException($"{where}: v_reset = {reset:G6}; our neurons reset to 0 (hard) or subtract θ (soft).");
+                    if (reset != 0) throw new InvalidDataException($"{where}: v_reset = {reset:G6}; our neurons reset to 0 (hard) or subtract θ (soft).");
                 }
                 break;
             default: // Threshold: a neuron without memory
@@ -278,9 +278,9 @@ public static class NirImporter
                 break;
         }
         if (!(stage.Beta >= 0 && stage.Beta <= 1))
-            throw new NotSupportedException($"{where}: β = 1 − dt/τ = {stage.Beta:G6} at dt = {dt:G6} is outside [0, 1]; pass the dt the network was trained with (--dt).");
+            throw new InvalidDataException($"{where}: β = 1 − dt/τ = {stage.Beta:G6} at dt = {dt:G6} is outside [0, 1]; pass the dt the network was trained with (--dt).");
         if (stage.Spiking && !(stage.Theta > 0))
-            throw new NotSupportedException($"{where}: threshold {stage.Theta:G6}; our neurons need a positive threshold.");
+            throw new InvalidDataException($"{where}: threshold {stage.Theta:G6}; our neurons need a positive threshold.");
         stage.Soft = node.Metadata.ContainsKey(NirExporter.ResetKey);
         return stage;
     }
@@ -297,7 +297,7 @@ public static class NirImporter
             for (int c = 0; c < rows; c++)
                 for (long i = 1; i < plane; i++)
                     if (!NirLif.Close(scale[c * plane + i], scale[c * plane]))
-                        throw new NotSupportedException($"{where}: scale varies inside channel {c}; only one value per channel folds into a convolution.");
+                        throw new InvalidDataException($"{where}: scale varies inside channel {c}; only one value per channel folds into a convolution.");
             scale = Enumerable.Range(0, rows).Select(c => scale[c * plane]).ToArray();
         }
         for (int o = 0; o < rows; o++)
@@ -321,20 +321,20 @@ public static class NirImporter
         if (!(conv ? convShape : mlpShape).IsMatch(pattern))
         {
             string expected = conv ? "(Conv2d → LIF → pool)+ → Flatten → Affine → LI|LIF" : "[Flatten] → (Affine → LIF)+ → Affine → LI|LIF";
-            throw new NotSupportedException($"{source}: the chain {string.Join(" → ", stages.Select(s => $"'{s.Node}' ({s.Type})"))} is not a network our model zoo builds ({expected}).");
+            throw new InvalidDataException($"{source}: the chain {string.Join(" → ", stages.Select(s => $"'{s.Node}' ({s.Type})"))} is not a network our model zoo builds ({expected}).");
         }
         var neurons = stages.Where(s => s.Kind == Kind.Neuron).ToList();
         var first = neurons[0];
         foreach (var n in neurons.Skip(1))
         {
             if (!NirLif.Close(n.Beta, first.Beta))
-                throw new NotSupportedException($"{source}: NIR node '{n.Node}' ({n.Type}) has β = {n.Beta:G6} but '{first.Node}' has {first.Beta:G6}; a SpikingNetwork uses one β in every layer.");
+                throw new InvalidDataException($"{source}: NIR node '{n.Node}' ({n.Type}) has β = {n.Beta:G6} but '{first.Node}' has {first.Beta:G6}; a SpikingNetwork uses one β in every layer.");
             if (n.Spiking && n.Soft != first.Soft)
-                throw new NotSupportedException($"{source}: NIR node '{n.Node}' ({n.Type}) resets differently from '{first.Node}'; a SpikingNetwork uses one reset in every layer.");
+                throw new InvalidDataException($"{source}: NIR node '{n.Node}' ({n.Type}) resets differently from '{first.Node}'; a SpikingNetwork uses one reset in every layer.");
         }
         var pools = stages.Where(s => s.Kind == Kind.Pool).ToList();
         if (pools.Any(p => p.MaxPool != pools[0].MaxPool))
-            throw new NotSupportedException($"{source}: NIR node '{pools.First(p => p.MaxPool != pools[0].MaxPool).Node}' pools differently from '{pools[0].Node}'; a SpikingNetwork uses one pooling.");
+            throw new InvalidDataException($"{source}: NIR node '{pools.First(p => p.MaxPool != pools[0].MaxPool).Node}' pools differently from '{pools[0].Node}'; a SpikingNetwork uses one pooling.");
 
         // Fold every neuron's input gain, threshold (relative to the first layer's) and v_leak into the layer feeding it.
         double theta = first.Theta;
