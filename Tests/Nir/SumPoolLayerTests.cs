@@ -1,3 +1,5 @@
+using SpikeFit.Kernels.Core;
+using SpikeFit.Tests.Infrastructure;
 using SpikeFit.Training.Models;
 using SpikeFit.Training.Nir;
 using SpikeFit.Training.Train;
@@ -43,6 +45,23 @@ public class SumPoolLayerTests
                         float expected = h < 2 ? g[(r * 2 + w / 2) * 2 + c] : 0f;
                         Assert.Equal(expected, gx[r * shape.Size + (h * 4 + w) * 2 + c]);
                     }
+    }
+
+    [SkippableFact]
+    public void SumPoolNet_RunsTheSameOnTheIlgpuSimulator()
+    {
+        var (sim, reason) = TestBackends.Get(BackendKind.IlgpuCpu);
+        Skip.If(sim is null, reason);
+        var spec = SmallConv with { Pool = PoolKind.Sum, Reset = SpikeFit.Kernels.Lif.ResetMode.Hard };
+        using var cpu = Backend();
+        using var onCpu = ModelZoo.Build(cpu, spec, seed: 8);
+        using var onSim = ModelZoo.Build(sim!, spec, seed: 8);
+        var images = Images(6, onCpu.InputShape.Size, seed: 2);
+        var (p0, r0) = Run(onCpu, images, 6);
+        var (p1, r1) = Run(onSim, images, 6);
+        Assert.Contains(r0, v => v != 0);
+        double worst = r0.Zip(r1).Max(p => Math.Abs(p.First - p.Second));
+        Assert.True(worst < 1e-3, $"readouts differ by {worst} between cpu and ilgpu-cpu");
     }
 
     [Fact]
