@@ -8,8 +8,9 @@ namespace SpikeFit.Training.Nir;
 /// a scalar UTF-8 <c>version</c> string; a <c>node</c> group holding the graph's <c>type</c> (scalar
 /// UTF-8 "NIRGraph"), <c>edges</c> (variable-length UTF-8 strings [E, 2]), <c>nodes/&lt;name&gt;/</c>
 /// (each with its <c>type</c> and fields) and an optional <c>metadata</c> group of datasets.
-/// Arrays keep their dtype and shape; integers are int64 as numpy writes Python ints.
-/// Uses PureHDF (pure managed, no native HDF5 library).
+/// Arrays keep their dtype and shape; integers are int64 as numpy writes Python ints. Datasets are
+/// written uncompressed (nir.write gzips arrays by default; HDF5 readers decompress transparently, and
+/// this reader reads gzip-compressed files too). Uses PureHDF (pure managed, no native HDF5 library).
 /// </summary>
 public static class NirFile
 {
