@@ -11,6 +11,7 @@ root.Subcommands.Add(ReproduceCommand.Create());
 root.Subcommands.Add(FitCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(SweepCommand.Create());
 root.Subcommands.Add(MergeCommand.Create());

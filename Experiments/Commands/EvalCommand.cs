@@ -8,21 +8,31 @@ using Spectre.Console;
 
 namespace SpikeFit.Experiments.Commands;
 
-/// <summary><c>spikefit eval --deployed</c>: integer-only test accuracy of a deployed model, optionally against its float checkpoint.</summary>
+/// <summary><c>spikefit eval --deployed</c>: integer-only test accuracy of a deployed model, optionally against its float checkpoint;
+/// <c>--checkpoint</c> / <c>--nir</c>: float accuracy of a checkpoint or a NIR graph (<see cref="FloatEvalRun"/>).</summary>
 public static class EvalCommand
 {
     public static Command Create()
     {
-        var deployed = new Option<string>("--deployed") { Description = "A deployed model (.sfdm) from spikefit export", Required = true };
+        var deployed = new Option<string?>("--deployed") { Description = "A deployed model (.sfdm) from spikefit export (integer-only inference)" };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "A checkpoint (.sfck): float inference" };
+        var nir = new Option<string?>("--nir") { Description = "A NIR graph (.nir): float inference through the importer (see import --dt, --t)" };
+        var nirDt = ImportCommand.NirDt();
+        var nirT = new Option<int?>("--t") { Description = "--nir only: time steps (default: the file's time_steps metadata)" };
         var dataset = new Option<string>("--dataset") { Description = "Dataset name: fashion-mnist (default), mnist, kmnist, or any IDX folder via --data", DefaultValueFactory = _ => "fashion-mnist" };
         var data = new Option<string?>("--data") { Description = "Folder holding the four IDX files (gz or raw)" };
         var maxTest = new Option<int?>("--max-test") { Description = "Evaluate on at most this many test samples (the first ones)" };
         var compare = new Option<string?>("--compare-checkpoint") { Description = "Also run this float checkpoint on the same samples and report the difference" };
         var device = CommonOptions.Device();
         var json = CommonOptions.Json();
-        var cmd = new Command("eval", "Integer-only inference of a deployed model on a test set (no float weights, int32/int64 arithmetic)");
-        foreach (var o in new Option[] { deployed, dataset, data, maxTest, compare, device, json }) cmd.Options.Add(o);
-        cmd.SetAction(parse => Run(parse.GetValue(deployed)!, parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(maxTest),
+        var cmd = new Command("eval", "Test accuracy: integer-only inference of a deployed model (no float weights, int32/int64 arithmetic), or float inference of a checkpoint or NIR graph");
+        foreach (var o in new Option[] { deployed, checkpoint, nir, nirDt, nirT, dataset, data, maxTest, compare, device, json }) cmd.Options.Add(o);
+        cmd.SetAction(parse => new[] { parse.GetValue(deployed), parse.GetValue(checkpoint), parse.GetValue(nir) }.Count(v => v is not null) != 1
+            ? throw new ArgumentException("eval needs exactly one model: --deployed M.sfdm, --checkpoint C.sfck or --nir M.nir.")
+            : parse.GetValue(deployed) is null
+            ? FloatEvalRun.Run(parse.GetValue(checkpoint), parse.GetValue(nir), new Training.Nir.NirImportOptions { Dt = parse.GetValue(nirDt), T = parse.GetValue(nirT) },
+                parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(maxTest), parse.GetValue(device)!, parse.GetValue(json), Environment.GetCommandLineArgs())
+            : Run(parse.GetValue(deployed)!, parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(maxTest),
             parse.GetValue(compare), parse.GetValue(device)!, parse.GetValue(json), Environment.GetCommandLineArgs()));
         return cmd;
     }

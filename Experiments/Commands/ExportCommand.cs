@@ -8,17 +8,21 @@ using Spectre.Console;
 
 namespace SpikeFit.Experiments.Commands;
 
-/// <summary><c>spikefit export</c>: a CAT checkpoint → a deployed model (.sfdm) of packed indices, integer levels and scales.</summary>
+/// <summary><c>spikefit export</c>: a CAT checkpoint → a deployed model (.sfdm) of packed indices, integer levels and scales;
+/// or, when --out ends in .nir, any checkpoint → a NIR graph (<see cref="NirExportRun"/>).</summary>
 public static class ExportCommand
 {
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A CAT checkpoint (train --codebook-m …)", Required = true };
-        var output = new Option<string>("--out") { Description = "The deployed model to write (.sfdm)", Required = true };
+        var output = new Option<string>("--out") { Description = "The file to write: a deployed model (.sfdm) or a NIR graph (.nir, any checkpoint)", Required = true };
+        var dt = new Option<double>("--dt") { Description = "NIR only: the step dt of τ = dt/(1 − β), r = 1/(1 − β) (default 1e-4, snnTorch's)", DefaultValueFactory = _ => Training.Nir.NirLif.DefaultDt };
         var json = CommonOptions.Json();
         var cmd = new Command("export", "Export a CAT-trained network as a deployed model for integer-only inference (format: Training/Deploy/DEPLOY.md)");
-        foreach (var o in new Option[] { checkpoint, output, json }) cmd.Options.Add(o);
-        cmd.SetAction(parse => Run(parse.GetValue(checkpoint)!, parse.GetValue(output)!, parse.GetValue(json), Environment.GetCommandLineArgs()));
+        foreach (var o in new Option[] { checkpoint, output, dt, json }) cmd.Options.Add(o);
+        cmd.SetAction(parse => parse.GetValue(output)!.EndsWith(".nir", StringComparison.OrdinalIgnoreCase)
+            ? NirExportRun.Run(parse.GetValue(checkpoint)!, parse.GetValue(output)!, parse.GetValue(dt), parse.GetValue(json), Environment.GetCommandLineArgs())
+            : Run(parse.GetValue(checkpoint)!, parse.GetValue(output)!, parse.GetValue(json), Environment.GetCommandLineArgs()));
         return cmd;
     }
 
@@ -60,10 +64,4 @@ public static class ExportCommand
             return 2;
         }
     }
-
-    /// <summary>
-    /// Forwarding only, kept so code written against it still builds: <see cref="Checkpoint.LoadNetwork(Backend, string, SpikeFit.Training.Data.Dataset?)"/>
-    /// is the library call (new code calls it directly).
-    /// </summary>
-    internal static SpikingNetwork LoadCheckpoint(Backend backend, string path) => Checkpoint.LoadNetwork(backend, path);
 }

@@ -30,6 +30,7 @@ public static class TrainCommand
         var surrogate = new Option<SurrogateKind>("--surrogate") { Description = "FastSigmoid (default), Atan, Sigmoid or Triangle", DefaultValueFactory = _ => SurrogateKind.FastSigmoid };
         var reset = new Option<ResetMode>("--reset") { Description = "Soft (default) or Hard", DefaultValueFactory = _ => ResetMode.Soft };
         var detach = new Option<bool>("--detach-reset") { Description = "Drop the reset path from the gradient" };
+        var pool = new Option<PoolKind>("--pool") { Description = "Conv nets: Max (2×2 max pooling, default) or Sum (NIR's SumPool2d, exact in NIR export)", DefaultValueFactory = _ => PoolKind.Max };
         var readout = new Option<Readout>("--readout") { Description = "Membrane (mean membrane of a non-spiking output layer, default) or SpikeCount", DefaultValueFactory = _ => Readout.Membrane };
         var encoding = new Option<InputEncoding>("--encoding") { Description = "Direct (default) or Poisson", DefaultValueFactory = _ => InputEncoding.Direct };
         var device = CommonOptions.Device();
@@ -46,7 +47,7 @@ public static class TrainCommand
         var json = CommonOptions.Json();
         var cmd = new Command("train", "Train a full-precision SNN (BPTT with surrogate gradients) with checkpoints after every epoch");
         foreach (var o in new Option[] { dataset, data, net, t, hidden, batch, epochs, lr, wd, schedule, seed, surrogate, reset, detach,
-                     readout, encoding, device, output, resume, maxBatches, maxTest, codebookM, codebookBits, codebookPerNeuron,
+                     readout, pool, encoding, device, output, resume, maxBatches, maxTest, codebookM, codebookBits, codebookPerNeuron,
                      codebookNetwork, codebookLr, warmStart, json })
             cmd.Options.Add(o);
         cmd.SetAction(parse =>
@@ -61,6 +62,7 @@ public static class TrainCommand
                 Reset = parse.GetValue(reset),
                 DetachReset = parse.GetValue(detach),
                 Readout = parse.GetValue(readout),
+                Pool = parse.GetValue(pool),
                 Encoding = parse.GetValue(encoding),
                 Codebook = parse.GetValue(codebookM) is int m
                     ? new CodebookSpec(m, parse.GetValue(codebookBits), parse.GetValue(codebookPerNeuron), parse.GetValue(codebookLr),
@@ -92,6 +94,8 @@ public static class TrainCommand
         using var backend = selection.Backend;
         spec = spec with { InputHeight = dataset.Shape.Height, InputWidth = dataset.Shape.Width, InputChannels = dataset.Shape.Channels, Classes = dataset.Classes };
         var warm = warmStart is null ? null : LoadWarmStart(backend, warmStart);
+        foreach (var difference in warmStart is null ? new() : WarmStartCheck.Differences(Checkpoint.ReadHeader(warmStart).Spec, spec))
+            AnsiConsole.MarkupLine($"[yellow]warm start differs:[/] {Markup.Escape(difference)}");
         using var network = ModelZoo.Build(backend, spec, options.Seed, warm);
         AnsiConsole.MarkupLine($"[bold]network:[/] {Markup.Escape(spec.ToString())}, {network.ParameterCount:N0} parameters");
         AnsiConsole.MarkupLine($"[bold]training:[/] {options.Epochs} epochs, batch {options.BatchSize}, Adam lr {options.LearningRate} ({options.Schedule}), seed {options.Seed}");

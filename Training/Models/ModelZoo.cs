@@ -42,7 +42,9 @@ public static class ModelZoo
                     var conv = new Conv2dLayer(backend, $"conv{i + 1}", shape, spec.Hidden[i], kernel: 3, padding: 0, rng, warmStart, constrain);
                     layers.Add(conv);
                     layers.Add(new LifLayer(backend, $"lif{i + 1}", conv.OutputShape, lif));
-                    var pool = new MaxPool2dLayer(backend, $"pool{i + 1}", conv.OutputShape);
+                    ILayer pool = spec.Pool == PoolKind.Sum
+                        ? new SumPool2dLayer(backend, $"pool{i + 1}", conv.OutputShape)
+                        : new MaxPool2dLayer(backend, $"pool{i + 1}", conv.OutputShape);
                     layers.Add(pool);
                     shape = pool.OutputShape;
                 }

@@ -6,6 +6,9 @@ namespace SpikeFit.Training.Models;
 
 public enum InputEncoding { Direct, Poisson }
 
+/// <summary>The conv net's 2×2 pooling: max (DESIGN §3; on spikes an OR) or sum (NIR's SumPool2d, for networks imported from NIR).</summary>
+public enum PoolKind { Max, Sum }
+
 /// <summary>Spike counts of a spiking output layer, or the mean membrane of a non-spiking one.</summary>
 public enum Readout { SpikeCount, Membrane }
 
@@ -31,6 +34,8 @@ public sealed record NetworkSpec
     public bool DetachReset { get; init; }
     public InputEncoding Encoding { get; init; } = InputEncoding.Direct;
     public Readout Readout { get; init; } = Readout.Membrane;
+    /// <summary>Conv nets only: the pooling after each conv stage.</summary>
+    public PoolKind Pool { get; init; } = PoolKind.Max;
     /// <summary>
     /// The weight constraint every weighted layer trains under (a <see cref="ConstraintSpec"/> registered
     /// in <see cref="ConstraintSpecs"/>); null: full precision. Written to JSON as its registered name
