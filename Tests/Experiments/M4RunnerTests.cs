@@ -78,7 +78,9 @@ public sealed class M4RunnerTests : IDisposable
         Assert.Equal("reference", fp.Family);
         Assert.All(rows.Where(r => r.M == 4 && r.Bits != 32), r => Assert.True(r.ModelSizeKib < fp.ModelSizeKib / 8, $"{r.Method}: not smaller"));
         var pruned = rows.Where(r => r.PruneCriterion != "").ToList();
-        Assert.Equal(5, pruned.Count);
+        // One row per registered criterion (tests may register more than the five built in, e.g. the README's example).
+        Assert.Equal(methods.Count(m => m.Prunes), pruned.Count);
+        Assert.True(pruned.Count >= 5);
         Assert.All(pruned, r => Assert.Equal(8, r.HiddenUnits));
         Assert.All(pruned, r => Assert.Equal(Tiny.PruneBits, r.Bits));
         Assert.All(rows, r => Assert.Equal("test", r.Preset));

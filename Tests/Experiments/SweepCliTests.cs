@@ -1,18 +1,11 @@
 using System.CommandLine;
-using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
 using SpikeFit.Experiments.Commands;
 using SpikeFit.Experiments.Sweep;
-using SpikeFit.Kernels.Core;
-using SpikeFit.Kernels.Devices;
-using SpikeFit.Training.Data;
-using SpikeFit.Tests.Hardware;
 using Xunit.Abstractions;
 
 namespace SpikeFit.Tests.Experiments;
 
-/// <summary>the sweep command line and its Slurm script.</summary>
+/// <summary>The sweep command line and its Slurm script.</summary>
 public sealed class SweepCliTests(ITestOutputHelper output) : SweepTestBase(output)
 {
     [Fact]

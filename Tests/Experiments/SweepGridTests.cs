@@ -1,18 +1,9 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
-using SpikeFit.Experiments.Commands;
 using SpikeFit.Experiments.Sweep;
-using SpikeFit.Kernels.Core;
-using SpikeFit.Kernels.Devices;
-using SpikeFit.Training.Data;
-using SpikeFit.Tests.Hardware;
 using Xunit.Abstractions;
 
 namespace SpikeFit.Tests.Experiments;
 
-/// <summary>grid files: validation with errors naming the file, key and fix; deterministic expansion, ids and hashes.</summary>
+/// <summary>Grid files: validation with errors naming the file, key and fix; deterministic expansion, ids and hashes.</summary>
 public sealed class SweepGridTests(ITestOutputHelper output) : SweepTestBase(output)
 {
     [Theory]

@@ -1,18 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
-using SpikeFit.Experiments.Commands;
 using SpikeFit.Experiments.Sweep;
-using SpikeFit.Kernels.Core;
-using SpikeFit.Kernels.Devices;
-using SpikeFit.Training.Data;
-using SpikeFit.Tests.Hardware;
 using Xunit.Abstractions;
 
 namespace SpikeFit.Tests.Experiments;
 
-/// <summary>a real spikefit sweep process, interrupted by SIGINT and SIGKILL, resumes to the uninterrupted rows.</summary>
+/// <summary>A real spikefit sweep process, interrupted by SIGINT and SIGKILL, resumes to the uninterrupted rows.</summary>
 public sealed class SweepKillTests(ITestOutputHelper output) : SweepTestBase(output)
 {
     private static string SpikefitDll()

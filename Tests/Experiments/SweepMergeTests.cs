@@ -1,18 +1,9 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
-using SpikeFit.Experiments.Commands;
 using SpikeFit.Experiments.Sweep;
-using SpikeFit.Kernels.Core;
-using SpikeFit.Kernels.Devices;
-using SpikeFit.Training.Data;
-using SpikeFit.Tests.Hardware;
 using Xunit.Abstractions;
 
 namespace SpikeFit.Tests.Experiments;
 
-/// <summary>merge: shards equal the unsharded sweep; different grids, missing points and conflicting duplicates.</summary>
+/// <summary>Merge: shards equal the unsharded sweep; different grids, missing points and conflicting duplicates.</summary>
 public sealed class SweepMergeTests(ITestOutputHelper output) : SweepTestBase(output)
 {
     [Fact]

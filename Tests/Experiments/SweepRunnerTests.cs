@@ -1,18 +1,13 @@
 using System.CommandLine;
-using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
-using SpikeFit.Experiments.Commands;
 using SpikeFit.Experiments.Sweep;
 using SpikeFit.Kernels.Core;
 using SpikeFit.Kernels.Devices;
 using SpikeFit.Training.Data;
-using SpikeFit.Tests.Hardware;
 using Xunit.Abstractions;
 
 namespace SpikeFit.Tests.Experiments;
 
-/// <summary>the real runners (training and the M = 4 methods) as sweep points.</summary>
+/// <summary>The real runners (training and the M = 4 methods) as sweep points.</summary>
 public sealed class SweepRunnerTests(ITestOutputHelper output) : SweepTestBase(output)
 {
     [Fact]

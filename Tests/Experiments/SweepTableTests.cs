@@ -1,18 +1,9 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
-using SpikeFit.Experiments.Commands;
 using SpikeFit.Experiments.Sweep;
-using SpikeFit.Kernels.Core;
-using SpikeFit.Kernels.Devices;
-using SpikeFit.Training.Data;
-using SpikeFit.Tests.Hardware;
 using Xunit.Abstractions;
 
 namespace SpikeFit.Tests.Experiments;
 
-/// <summary>the atomic, resumable table: CSV round trips, interruption and resume, failed points, locks, torn lines.</summary>
+/// <summary>The atomic, resumable table: CSV round trips, interruption and resume, failed points, locks, torn lines.</summary>
 public sealed class SweepTableTests(ITestOutputHelper output) : SweepTestBase(output)
 {
     [Fact]

@@ -1,13 +1,6 @@
-using System.CommandLine;
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
-using SpikeFit.Experiments.Commands;
 using SpikeFit.Experiments.Sweep;
-using SpikeFit.Kernels.Core;
-using SpikeFit.Kernels.Devices;
-using SpikeFit.Training.Data;
-using SpikeFit.Tests.Hardware;
 using Xunit.Abstractions;
 
 namespace SpikeFit.Tests.Experiments;
