@@ -33,12 +33,8 @@ public static class NirFile
         var top = new H5Group { ["type"] = "NIRGraph", ["nodes"] = nodes, ["edges"] = edges };
         if (graph.Metadata.Count > 0) top["metadata"] = Group(graph.Metadata);
         var file = new H5File { ["version"] = graph.Version, ["node"] = top };
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         // Written beside the target and renamed, so a failed write never leaves half a file under the final name.
-        string tmp = full + ".tmp";
-        file.Write(tmp);
-        File.Move(tmp, full, overwrite: true);
+        IO.AtomicFile.WriteVia(path, tmp => file.Write(tmp));
     }
 
     /// <summary>Reads a .nir file; errors name the file and, for a malformed graph, the node.</summary>
