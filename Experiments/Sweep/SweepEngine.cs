@@ -186,14 +186,15 @@ public static class SweepEngine
         if (table.Rows.Count > 0 && !options.Resume)
             throw new InvalidOperationException($"{tablePath} already holds {table.Rows.Count} completed point(s). " +
                                                 "Add --resume to continue it (completed points are skipped, never rerun), or choose another --out.");
-        var ids = grid.Points.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        var points = grid.Points.ToDictionary(p => p.Id, StringComparer.Ordinal);
         foreach (var row in table.Rows)
         {
             string id = row[SweepColumns.PointId];
             if (row.GetValueOrDefault(SweepColumns.GridHash) is { } hash && hash != grid.Hash)
                 throw new InvalidOperationException($"{tablePath}: point {id} was computed for grid {hash}, but {grid.Source} is grid {grid.Hash}. Use another --out for a different grid.");
-            if (!ids.Contains(id))
+            if (!points.TryGetValue(id, out var point))
                 throw new InvalidOperationException($"{tablePath}: point {id} is not a point of {grid.Source}. Use another --out for a different grid.");
+            SweepRowCheck.Validate(row, tablePath, point.Index, point, grid.Keys);
             if (options.Shard is { } shard && !shard.Contains(int.Parse(row[SweepColumns.Index], System.Globalization.CultureInfo.InvariantCulture)))
                 throw new InvalidOperationException($"{tablePath}: point {id} does not belong to shard {shard}; the table is damaged or was renamed.");
             string sha = row.GetValueOrDefault("dataset_sha256") ?? "";

@@ -103,6 +103,7 @@ public static partial class SweepMerge
                     throw new InvalidOperationException($"{path}: point {id} belongs to grid {hash}, not to grid {grid.GridHash} of {gridFile}. Merge only the shards of one grid.");
                 if (!index.ContainsKey(id))
                     throw new InvalidOperationException($"{path}: point {id} is not a point of grid '{grid.Name}' ({gridFile}).");
+                SweepRowCheck.Validate(row, path, index[id], null, grid.Keys);
                 string sha = row.GetValueOrDefault("dataset_sha256") ?? "";
                 if (sha.Length > 0)
                 {

@@ -154,4 +154,31 @@ public sealed class SweepTableTests(ITestOutputHelper output) : SweepTestBase(ou
     {
         public void Warning(string message) => warnings.Add(message);
     }
+
+    [Theory]
+    [InlineData("lr", "0.5", "has lr = ")]
+    [InlineData("index", "7", "is number")]
+    [InlineData("seconds", "soon", "not a duration")]
+    public void ResumeRefusesARowThatContradictsItsPoint(string column, string value, string fragment)
+    {
+        var (methods, _) = Fake();
+        var grid = SweepGrid.Parse(FakeGrid, "g.json", methods);
+        string dir = Path.Combine(_root, "edited-" + column);
+        RunFake(grid, methods, dir);
+        string path = Path.Combine(dir, "points.csv");
+        var table = SweepTable.Open(path, grid.Keys);
+        var rows = table.Rows.Select(r => (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(r)).ToList();
+        ((Dictionary<string, string>)rows[2])[column] = value;
+        SweepTable.WriteAtomic(path, table.Header, rows);
+        var e = Assert.Throws<InvalidDataException>(() => RunFake(grid, methods, dir, resume: true));
+        Assert.Contains(path, e.Message);
+        Assert.Contains(rows[2][SweepColumns.PointId], e.Message);
+        Assert.Contains(fragment, e.Message);
+        // merge has only the grid's record, so it checks the position and the numbers the sweep writes.
+        if (column != "lr")
+        {
+            var m = Assert.Throws<InvalidDataException>(() => SweepMerge.Merge([dir], Path.Combine(_root, "m-" + column + ".csv"), allowIncomplete: false));
+            Assert.Contains(fragment, m.Message);
+        }
+    }
 }

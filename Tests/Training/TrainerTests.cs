@@ -84,6 +84,33 @@ public sealed class TrainerTests
         }
     }
 
+    [Theory]
+    [InlineData(20)]     // inside the header
+    [InlineData(-40)]    // inside the parameters
+    [InlineData(0)]      // a byte flipped in the header, length kept
+    public void A_damaged_checkpoint_header_is_refused_by_name_before_it_is_parsed(int cut)
+    {
+        var (train, test) = TrainingFixtures.Prototypes(128, 32);
+        var dir = Directory.CreateTempSubdirectory("spikefit-header-");
+        try
+        {
+            using var cpu = new CpuBackend();
+            string path = Path.Combine(dir.FullName, "c.sfck");
+            Train(cpu, Tiny, Quick with { Epochs = 1 }, train, test, out _, path);
+            var bytes = File.ReadAllBytes(path);
+            if (cut == 0) bytes[24] ^= 0x20;
+            else bytes = bytes[..(cut > 0 ? cut : bytes.Length + cut)];
+            File.WriteAllBytes(path, bytes);
+            var e = Assert.Throws<InvalidDataException>(() => Checkpoint.ReadHeader(path));
+            Assert.Contains(path, e.Message);
+            Assert.True(e.Message.Contains("truncated") || e.Message.Contains("checksum"), e.Message);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public void Corrupt_checkpoint_is_refused_with_its_path()
     {

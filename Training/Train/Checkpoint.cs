@@ -66,9 +66,22 @@ public static class Checkpoint
     /// <summary>Reads a checkpoint's header without touching the parameters.</summary>
     public static CheckpointHeader ReadHeader(string path)
     {
-        using var stream = File.OpenRead(path);
-        using var r = new BinaryReader(stream);
+        // The checksum first: a header is trusted only when the whole file is intact.
+        var bytes = VerifiedBytes(path);
+        using var r = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 32));
         return ReadHeader(path, r);
+    }
+
+    /// <summary>The file's bytes after its SHA-256 trailer was checked.</summary>
+    private static byte[] VerifiedBytes(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < Magic.Length + 40)
+            throw new InvalidDataException($"{path} is truncated ({bytes.Length} bytes).");
+        var body = bytes.AsSpan(0, bytes.Length - 32);
+        if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
+            throw new InvalidDataException($"{path} is corrupt or truncated (checksum mismatch); use an older checkpoint or start afresh.");
+        return bytes;
     }
 
     private static CheckpointHeader ReadHeader(string path, BinaryReader r)
@@ -81,19 +94,23 @@ public static class Checkpoint
             throw new InvalidDataException($"{path} is checkpoint format version {version}; this build reads version {Version}.");
         int n = r.ReadInt32();
         if (n <= 0 || n > 64 << 20) throw new InvalidDataException($"{path}: corrupt header length {n}.");
-        return JsonSerializer.Deserialize<CheckpointHeader>(r.ReadBytes(n), Json)
-               ?? throw new InvalidDataException($"{path}: empty header.");
+        var json = r.ReadBytes(n);
+        if (json.Length != n) throw new InvalidDataException($"{path} is truncated inside its header ({json.Length} of {n} bytes).");
+        try
+        {
+            return JsonSerializer.Deserialize<CheckpointHeader>(json, Json)
+                   ?? throw new InvalidDataException($"{path}: empty header.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: its header is not a checkpoint header ({e.Message.Split(" Path:")[0]}).", e);
+        }
     }
 
     /// <summary>Verifies the file's SHA-256, then loads parameter values and Adam moments into <paramref name="net"/>.</summary>
     public static CheckpointHeader Load(string path, SpikingNetwork net)
     {
-        var bytes = File.ReadAllBytes(path);
-        if (bytes.Length < Magic.Length + 40)
-            throw new InvalidDataException($"{path} is truncated ({bytes.Length} bytes).");
-        var body = bytes.AsSpan(0, bytes.Length - 32);
-        if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
-            throw new InvalidDataException($"{path} is corrupt or truncated (checksum mismatch); use an older checkpoint or start afresh.");
+        var bytes = VerifiedBytes(path);
         using var r = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 32));
         var header = ReadHeader(path, r);
         var byName = net.Parameters.ToDictionary(p => p.Name);
