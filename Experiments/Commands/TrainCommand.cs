@@ -36,6 +36,7 @@ public static class TrainCommand
         var device = CommonOptions.Device();
         var output = new Option<string?>("--out") { Description = "Output folder for the checkpoint and run record (default runs/train/<net>-<dataset>-seed<seed>; the records under results/ are written only when --out names them)" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh in an --out that holds an earlier run; its files are moved to <out>/replaced-<UTC time>/, not deleted" };
         var maxBatches = new Option<int?>("--max-batches") { Description = "Stop each epoch after this many batches (quick runs)" };
         var maxTest = new Option<int?>("--max-test") { Description = "Evaluate on at most this many test samples" };
         var codebookM = new Option<int?>("--codebook-m") { Description = "Train with learnable M-value codebooks (SpikeFit CAT), e.g. 4" };
@@ -48,10 +49,20 @@ public static class TrainCommand
         var cmd = new Command("train", "Train a full-precision SNN (BPTT with surrogate gradients) with checkpoints after every epoch");
         foreach (var o in new Option[] { dataset, data, net, t, hidden, batch, epochs, lr, wd, schedule, seed, surrogate, reset, detach,
                      readout, pool, encoding, device, output, resume, maxBatches, maxTest, codebookM, codebookBits, codebookPerNeuron,
-                     codebookNetwork, codebookLr, warmStart, json })
+                     codebookNetwork, codebookLr, warmStart, overwrite, json })
             cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
+            // Options that only mean something together, and counts that must be positive, are refused
+            // before any work, naming the option and the fix (never silently ignored).
+            if (parse.GetValue(codebookM) is null)
+                foreach (var o in new Option[] { codebookBits, codebookPerNeuron, codebookNetwork, codebookLr })
+                    if (parse.GetResult(o) is { Implicit: false })
+                        throw new ArgumentException($"{o.Name} applies to CAT training, which --codebook-m turns on; add --codebook-m M (e.g. 4), or leave out {o.Name}.");
+            foreach (var (o, value) in new (Option, int?)[] { (maxBatches, parse.GetValue(maxBatches)), (maxTest, parse.GetValue(maxTest)) })
+                if (value is < 1) throw new ArgumentException($"{o.Name} must be at least 1, got {value}; leave it out to use the whole set.");
+            if (parse.GetValue(resume) && parse.GetValue(overwrite))
+                throw new ArgumentException("--resume continues the run in --out and --overwrite replaces it; give one of them.");
             string netName = parse.GetValue(net)!;
             var baseSpec = NetworkSpec.For(netName);
             var spec = baseSpec with
@@ -78,16 +89,20 @@ public static class TrainCommand
             string datasetName = parse.GetValue(dataset)!;
             string outDir = OutDir(parse);
             return Run(spec, options, datasetName, parse.GetValue(data), parse.GetValue(device)!, outDir, parse.GetValue(resume),
-                parse.GetValue(warmStart), parse.GetValue(json), Environment.GetCommandLineArgs());
+                parse.GetValue(overwrite), parse.GetValue(warmStart), parse.GetValue(json), Environment.GetCommandLineArgs());
         });
         return cmd;
     }
 
     private static int Run(NetworkSpec spec, TrainOptions options, string datasetName, string? dataDir, string device,
-        string outDir, bool resume, string? warmStart, FileInfo? json, string[] argv)
+        string outDir, bool resume, bool overwrite, string? warmStart, FileInfo? json, string[] argv)
     {
         spec.Validate();
         options.Validate();
+        // The output folder first: locked for this run, and an earlier run in it is continued (--resume),
+        // kept aside (--overwrite) or refused — before any data is loaded or anything is trained.
+        using var folder = RunFolder.Claim(outDir, "checkpoint.sfck", resume, overwrite);
+        if (folder.Replaced is { } kept) AnsiConsole.MarkupLine($"[yellow]note:[/] the earlier run's files were moved to {Markup.Escape(kept)}.");
         var dataset = DatasetLoader.Load(datasetName, dataDir, CommonOptions.DatasetOptions());
         AnsiConsole.MarkupLine($"[bold]data:[/] {Markup.Escape(dataset.Describe())}");
         var selection = CommonOptions.OpenBackend(device);
@@ -97,12 +112,10 @@ public static class TrainCommand
         foreach (var difference in warmStart is null ? new() : WarmStartCheck.Differences(Checkpoint.ReadHeader(warmStart).Spec, spec))
             AnsiConsole.MarkupLine($"[yellow]warm start differs:[/] {Markup.Escape(difference)}");
         using var network = ModelZoo.Build(backend, spec, options.Seed, warm);
+        if (warm is not null) WarmStartFits(network, warm, warmStart!);
         AnsiConsole.MarkupLine($"[bold]network:[/] {Markup.Escape(spec.ToString())}, {network.ParameterCount:N0} parameters");
         AnsiConsole.MarkupLine($"[bold]training:[/] {options.Epochs} epochs, batch {options.BatchSize}, Adam lr {options.LearningRate} ({options.Schedule}), seed {options.Seed}");
-        Directory.CreateDirectory(outDir);
         string checkpoint = Path.Combine(outDir, "checkpoint.sfck");
-        if (!resume && File.Exists(checkpoint))
-            AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(checkpoint)} exists and will be replaced after the first epoch (use --resume to continue it).");
         using var trainer = new Trainer(network, options, checkpoint);
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -189,6 +202,22 @@ public static class TrainCommand
         return source.Snapshot();
     }
 
+
+    /// <summary>
+    /// Refuses a warm start that does not fit the network: a weight or bias it lacks, or holds with
+    /// another size, would otherwise be drawn at random while the run still says "warm start".
+    /// </summary>
+    private static void WarmStartFits(SpikingNetwork network, IReadOnlyDictionary<string, float[]> warm, string path)
+    {
+        var problems = network.Parameters
+            .Where(p => p.Name.EndsWith(".weight", StringComparison.Ordinal) || p.Name.EndsWith(".bias", StringComparison.Ordinal) || warm.ContainsKey(p.Name))
+            .Select(p => !warm.TryGetValue(p.Name, out var values) ? $"{p.Name} is missing"
+                : values.Length != p.Length ? $"{p.Name} has {values.Length} values, this network {p.Length}" : null)
+            .OfType<string>().ToList();
+        if (problems.Count > 0)
+            throw new ArgumentException($"--warm-start {path} does not fit this network ({string.Join("; ", problems.Take(4))}{(problems.Count > 4 ? "; …" : "")}). " +
+                                        "Give the warm start's own --net, --hidden and --T (see its header with spikefit fit), or train without --warm-start.");
+    }
 
     private static void WriteCsv(string path, IReadOnlyList<EpochReport> history) =>
         AtomicFile.WriteText(path, writer =>

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using SpikeFit.Experiments.Cli;
+using SpikeFit.Experiments.Commands;
+
+namespace SpikeFit.Tests.Experiments;
+
+/// <summary>
+/// <c>spikefit train</c> as a clumsy user runs it: nothing an earlier run wrote is replaced without
+/// being asked, a second run into the same folder is locked out, options that would be ignored or mean
+/// nothing are refused, and a warm start that does not fit is refused rather than silently re-drawn.
+/// </summary>
+public sealed class TrainCommandRefusalTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "spikefit-train-refusal-" + Guid.NewGuid().ToString("N")[..8]);
+    private static readonly InvocationConfiguration Config = new() { EnableDefaultExceptionHandler = false, Output = TextWriter.Null };
+
+    private static string[] Tiny(string outDir, params string[] extra) =>
+        ["--dataset", "synthetic", "--device", "cpu", "--net", "mlp", "--hidden", "8", "--T", "2", "--epochs", "1", "--batch", "16",
+         "--max-batches", "2", "--max-test", "32", "--out", outDir, .. extra];
+
+    private static int Train(params string[] args) => TrainCommand.Create().Parse(args).Invoke(Config);
+
+    [Fact]
+    public void An_earlier_run_is_continued_kept_aside_or_refused_never_replaced()
+    {
+        string dir = Path.Combine(_dir, "run");
+        Assert.Equal(0, Train(Tiny(dir)));
+        byte[] first = File.ReadAllBytes(Path.Combine(dir, "checkpoint.sfck"));
+
+        var e = Assert.Throws<InvalidOperationException>(() => Train(Tiny(dir)));
+        Assert.Contains("--resume", e.Message);
+        Assert.Contains("--overwrite", e.Message);
+        Assert.Equal(first, File.ReadAllBytes(Path.Combine(dir, "checkpoint.sfck")));
+
+        Assert.Throws<ArgumentException>(() => Train(Tiny(dir, "--resume", "--overwrite")));
+        Assert.Equal(0, Train(Tiny(dir, "--overwrite", "--seed", "2")));
+        Assert.Equal(0, Train(Tiny(dir, "--overwrite", "--seed", "3")));
+        var kept = Directory.GetDirectories(dir, "replaced-*").Order().ToList();
+        Assert.Equal(2, kept.Count); // two overwrites, two folders: nothing is ever lost
+        Assert.Equal(first, File.ReadAllBytes(Path.Combine(kept[0], "checkpoint.sfck")));
+        Assert.True(File.Exists(Path.Combine(kept[0], "run.json")));
+    }
+
+    [Fact]
+    public void A_second_run_into_a_folder_in_use_is_locked_out()
+    {
+        string dir = Path.Combine(_dir, "busy");
+        Directory.CreateDirectory(dir);
+        using (new FileStream(Path.Combine(dir, RunFolder.LockName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            var e = Assert.Throws<InvalidOperationException>(() => Train(Tiny(dir)));
+            Assert.Contains("another spikefit run is writing", e.Message);
+        }
+        Assert.Equal(0, Train(Tiny(dir)));
+    }
+
+    [Theory]
+    [InlineData(new[] { "--codebook-bits", "2" }, "--codebook-m")]
+    [InlineData(new[] { "--codebook-per-neuron" }, "--codebook-m")]
+    [InlineData(new[] { "--max-test", "0" }, "--max-test must be at least 1")]
+    [InlineData(new[] { "--max-batches", "-2" }, "--max-batches must be at least 1")]
+    public void Options_that_would_be_ignored_or_mean_nothing_are_refused(string[] extra, string fragment)
+    {
+        string dir = Path.Combine(_dir, "opts");
+        var args = Tiny(dir).ToList();
+        for (int i = 0; i < extra.Length; i++)
+        {
+            int at = args.IndexOf(extra[i]);
+            if (at >= 0 && i + 1 < extra.Length && !extra[i + 1].StartsWith("--", StringComparison.Ordinal)) args[at + 1] = extra[++i]; // replace a value Tiny sets
+            else args.Add(extra[i]);
+        }
+        var e = Assert.Throws<ArgumentException>(() => Train([.. args]));
+        Assert.Contains(fragment, e.Message);
+        Assert.False(Directory.Exists(dir)); // refused before anything was written
+    }
+
+    [Fact]
+    public void A_warm_start_of_another_shape_is_refused_naming_the_tensors()
+    {
+        string warm = Path.Combine(_dir, "warm");
+        Assert.Equal(0, Train(Tiny(warm)));
+        string dir = Path.Combine(_dir, "wider");
+        var args = Tiny(dir, "--warm-start", Path.Combine(warm, "checkpoint.sfck"));
+        args[Array.IndexOf(args, "--hidden") + 1] = "12";
+        var e = Assert.Throws<ArgumentException>(() => Train(args));
+        Assert.Contains("fc1.weight has 6272 values, this network 9408", e.Message);
+        // The same shape is a warm start as before.
+        Assert.Equal(0, Train(Tiny(Path.Combine(_dir, "same"), "--warm-start", Path.Combine(warm, "checkpoint.sfck"))));
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}
