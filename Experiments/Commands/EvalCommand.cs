@@ -56,6 +56,21 @@ public static class EvalCommand
         if (dataset.Shape.Size != engine.Features || dataset.Classes != h.Classes)
             throw new ArgumentException($"{deployedPath} takes {h.InputHeight}x{h.InputWidth}x{h.InputChannels} images of {h.Classes} classes; " +
                                         $"{dataset.Name} has {dataset.Shape} images of {dataset.Classes} classes.");
+        if (comparePath is not null)
+        {
+            // A float model of another network would print a difference that means nothing: refuse it.
+            var spec = Checkpoint.ReadHeader(comparePath).Spec;
+            var differs = new List<string>();
+            if (spec.Net != h.Net) differs.Add($"net {spec.Net} vs {h.Net}");
+            if (spec.T != h.T) differs.Add($"T {spec.T} vs {h.T}");
+            if ((spec.InputHeight, spec.InputWidth, spec.InputChannels) != (h.InputHeight, h.InputWidth, h.InputChannels))
+                differs.Add($"input {spec.InputHeight}x{spec.InputWidth}x{spec.InputChannels} vs {h.InputHeight}x{h.InputWidth}x{h.InputChannels}");
+            if (spec.Classes != h.Classes) differs.Add($"classes {spec.Classes} vs {h.Classes}");
+            if (spec.Readout != h.Readout) differs.Add($"readout {spec.Readout} vs {h.Readout}");
+            if (differs.Count > 0)
+                throw new ArgumentException($"--compare-checkpoint {comparePath} is not the network of {deployedPath} ({string.Join("; ", differs)}); " +
+                                            "compare a deployed model with the checkpoint it was exported from.");
+        }
         int n = Math.Min(dataset.TestCount, maxTest ?? int.MaxValue);
         var labels = dataset.TestLabels;
         AnsiConsole.MarkupLine($"[bold]model:[/] {Markup.Escape(deployedPath)}: {h.Net}, T = {h.T}, {h.Readout} readout, " +

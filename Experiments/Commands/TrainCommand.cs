@@ -161,6 +161,7 @@ public static class TrainCommand
             network = spec,
             options,
             parameters = network.ParameterCount,
+            weightsSha256 = Checkpoint.WeightsSha256(network),
             result.EpochsCompleted,
             testAccuracy = result.TestAccuracy,
             trainAccuracy = result.TrainAccuracy,

@@ -88,6 +88,35 @@ public sealed class TrainCommandRefusalTests : IDisposable
         Assert.Equal(0, Train(Tiny(Path.Combine(_dir, "same"), "--warm-start", Path.Combine(warm, "checkpoint.sfck"))));
     }
 
+    [Fact]
+    public void Two_runs_of_one_seed_are_recognised_by_one_field()
+    {
+        string a = Path.Combine(_dir, "a"), b = Path.Combine(_dir, "b"), c = Path.Combine(_dir, "c");
+        Assert.Equal(0, Train(Tiny(a)));
+        Assert.Equal(0, Train(Tiny(b)));
+        Assert.Equal(0, Train(Tiny(c, "--seed", "7")));
+        static string Digest(string dir) =>
+            System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run.json"))).RootElement.GetProperty("weightsSha256").GetString()!;
+        Assert.Equal(64, Digest(a).Length);
+        Assert.Equal(Digest(a), Digest(b));
+        Assert.NotEqual(Digest(a), Digest(c));
+        Assert.Equal(Digest(a), SpikeFit.Training.Train.Checkpoint.ReadHeader(Path.Combine(a, "checkpoint.sfck")).WeightsSha256);
+    }
+
+    [Fact]
+    public void Eval_refuses_to_compare_a_deployed_model_with_another_network()
+    {
+        string mlp = Path.Combine(_dir, "mlp-cat"), conv = Path.Combine(_dir, "conv");
+        Assert.Equal(0, Train(Tiny(mlp, "--codebook-m", "4")));
+        Assert.Equal(0, Train(["--dataset", "synthetic", "--device", "cpu", "--net", "conv", "--hidden", "2", "4", "--T", "2", "--epochs", "1",
+            "--batch", "16", "--max-batches", "2", "--max-test", "32", "--out", conv]));
+        string deployed = Path.Combine(_dir, "m.sfdm");
+        Assert.Equal(0, ExportCommand.Create().Parse(["--checkpoint", Path.Combine(mlp, "checkpoint.sfck"), "--out", deployed]).Invoke(Config));
+        var e = Assert.Throws<ArgumentException>(() => EvalCommand.Create().Parse(["--deployed", deployed, "--dataset", "synthetic", "--device", "cpu",
+            "--max-test", "16", "--compare-checkpoint", Path.Combine(conv, "checkpoint.sfck")]).Invoke(Config));
+        Assert.Contains("net conv vs mlp", e.Message);
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }

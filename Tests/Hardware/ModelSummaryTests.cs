@@ -73,6 +73,18 @@ public class ModelSummaryTests
         Assert.Contains("fanin", e.Message);
     }
 
+    [Fact]
+    public void A_spiking_input_rate_above_one_per_step_is_refused()
+    {
+        string example = File.ReadAllText(Path.Combine(RepoRoot(), "Experiments", "examples", "mlp-784-512-10.json"));
+        string bad = example.Replace("\"analogInput\": false, \"inputRate\": 0.1", "\"analogInput\": false, \"inputRate\": 1.5");
+        Assert.NotEqual(example, bad);
+        var e = Assert.Throws<InvalidOperationException>(() => ModelSummary.Parse(bad, "m.json"));
+        Assert.Contains("inputRate is 1.5, but a spike rate is at most 1", e.Message);
+        // An analog input's rate is ignored, so it is not checked against 1.
+        ModelSummary.Parse(example.Replace("\"analogInput\": true, \"inputRate\": 0", "\"analogInput\": true, \"inputRate\": 3"), "m.json");
+    }
+
     internal static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

@@ -187,6 +187,8 @@ public sealed record ModelSummary(string Name, int TimeSteps, IReadOnlyList<Laye
             if (l.DistinctValues < 0) Fail($"{p}.distinctValues", "must not be negative");
             if (l.MaxDistinctPerNeuron < 0 || l.MaxDistinctPerNeuron > l.DistinctValues) Fail($"{p}.maxDistinctPerNeuron", "must be in [0, distinctValues]");
             if (!double.IsFinite(l.InputRate) || l.InputRate < 0) Fail($"{p}.inputRate", "must be a non-negative number");
+            // A spike is 0 or 1 per input per step, so a spiking input's rate cannot exceed 1.
+            if (!l.AnalogInput && l.InputRate > 1) Fail($"{p}.inputRate", $"is {l.InputRate}, but a spike rate is at most 1 per input per step (spikes are 0 or 1)");
         }
     }
 }

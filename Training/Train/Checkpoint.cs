@@ -37,14 +37,37 @@ public static class Checkpoint
     public sealed record ParameterEntry(string Name, int[] Shape, int Length);
 
     public sealed record CheckpointHeader(int Version, NetworkSpec Spec, TrainOptions Options, int EpochsCompleted,
-        int AdamStep, List<EpochReport> History, List<ParameterEntry> Parameters, string CreatedUtc);
+        int AdamStep, List<EpochReport> History, List<ParameterEntry> Parameters, string CreatedUtc)
+    {
+        /// <summary>
+        /// <see cref="WeightsSha256"/> of the parameters saved (null in checkpoints written before it existed):
+        /// two runs of the same seed can be compared by this one field, whatever their paths and times.
+        /// </summary>
+        public string? WeightsSha256 { get; init; }
+    }
+
+    /// <summary>
+    /// SHA-256 over the network's parameter values (each parameter's name, then its float32 values,
+    /// little-endian, in the network's order): a content digest of the trained model that leaves out
+    /// optimiser state, wall times and paths.
+    /// </summary>
+    public static string WeightsSha256(SpikingNetwork net)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var p in net.Parameters)
+        {
+            sha.AppendData(Encoding.UTF8.GetBytes(p.Name + "\0"));
+            sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Value.ToArray().AsSpan()));
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
 
     public static void Save(string path, SpikingNetwork net, TrainOptions options, int epochsCompleted, int adamStep,
         List<EpochReport> history)
     {
         var header = new CheckpointHeader(Version, net.Spec, options, epochsCompleted, adamStep, history,
             net.Parameters.Select(p => new ParameterEntry(p.Name, p.Shape, p.Length)).ToList(),
-            DateTime.UtcNow.ToString("O"));
+            DateTime.UtcNow.ToString("O")) { WeightsSha256 = WeightsSha256(net) };
         AtomicFile.Write(path, stream =>
         {
             using var hashing = new HashingStream(stream);
