@@ -116,7 +116,7 @@ public static class TrainCommand
         AnsiConsole.MarkupLine($"[bold]network:[/] {Markup.Escape(spec.ToString())}, {network.ParameterCount:N0} parameters");
         AnsiConsole.MarkupLine($"[bold]training:[/] {options.Epochs} epochs, batch {options.BatchSize}, Adam lr {options.LearningRate} ({options.Schedule}), seed {options.Seed}");
         string checkpoint = Path.Combine(outDir, "checkpoint.sfck");
-        using var trainer = new Trainer(network, options, checkpoint);
+        using var trainer = new Trainer(network, options, checkpoint) { DatasetSha256 = dataset.Sha256 };
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {

@@ -112,6 +112,36 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void A_resume_on_another_dataset_is_refused_and_on_the_same_one_goes_on()
+    {
+        var (train, test) = TrainingFixtures.Prototypes(128, 32);
+        var dir = Directory.CreateTempSubdirectory("spikefit-resume-data-");
+        try
+        {
+            using var cpu = new CpuBackend();
+            string path = Path.Combine(dir.FullName, "c.sfck");
+            using (var net = ModelZoo.Build(cpu, Tiny, Quick.Seed))
+            using (var first = new Trainer(net, Quick with { Epochs = 1 }, path) { DatasetSha256 = "aa11" })
+                first.Fit(train, test);
+            Assert.Equal("aa11", Checkpoint.ReadHeader(path).DatasetSha256);
+            using (var net = ModelZoo.Build(cpu, Tiny, Quick.Seed))
+            using (var other = new Trainer(net, Quick with { Epochs = 2 }, path) { DatasetSha256 = "bb22" })
+            {
+                var e = Assert.Throws<InvalidOperationException>(() => other.Fit(train, test, resume: true));
+                Assert.Contains("another dataset", e.Message);
+                Assert.Contains(path, e.Message);
+            }
+            using (var net = ModelZoo.Build(cpu, Tiny, Quick.Seed))
+            using (var same = new Trainer(net, Quick with { Epochs = 2 }, path) { DatasetSha256 = "aa11" })
+                Assert.Equal(2, same.Fit(train, test, resume: true).EpochsCompleted);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Corrupt_checkpoint_is_refused_with_its_path()
     {
         var (train, test) = TrainingFixtures.Prototypes(128, 32);

@@ -44,6 +44,9 @@ public static class Checkpoint
         /// two runs of the same seed can be compared by this one field, whatever their paths and times.
         /// </summary>
         public string? WeightsSha256 { get; init; }
+
+        /// <summary>The SHA-256 of the dataset it was trained on (null when not recorded); a resume on other data is refused.</summary>
+        public string? DatasetSha256 { get; init; }
     }
 
     /// <summary>
@@ -63,11 +66,11 @@ public static class Checkpoint
     }
 
     public static void Save(string path, SpikingNetwork net, TrainOptions options, int epochsCompleted, int adamStep,
-        List<EpochReport> history)
+        List<EpochReport> history, string? datasetSha256 = null)
     {
         var header = new CheckpointHeader(Version, net.Spec, options, epochsCompleted, adamStep, history,
             net.Parameters.Select(p => new ParameterEntry(p.Name, p.Shape, p.Length)).ToList(),
-            DateTime.UtcNow.ToString("O")) { WeightsSha256 = WeightsSha256(net) };
+            DateTime.UtcNow.ToString("O")) { WeightsSha256 = WeightsSha256(net), DatasetSha256 = datasetSha256 };
         AtomicFile.Write(path, stream =>
         {
             using var hashing = new HashingStream(stream);

@@ -24,6 +24,13 @@ public sealed class Trainer : IDisposable
     private readonly int _features, _classes, _batch;
 
     public string? CheckpointPath { get; }
+
+    /// <summary>
+    /// The SHA-256 of the data being trained on (<see cref="Data.Dataset.Sha256"/>), recorded in every
+    /// checkpoint; a resume from a checkpoint that records another digest is refused. Null: not
+    /// recorded or checked (tests, in-memory splits).
+    /// </summary>
+    public string? DatasetSha256 { get; init; }
     public event Action<BatchProgress>? BatchDone;
     public event Action<EpochReport>? EpochDone;
 
@@ -70,6 +77,9 @@ public sealed class Trainer : IDisposable
         {
             var header = Checkpoint.Load(CheckpointPath, _net);
             CheckCompatible(header);
+            if (DatasetSha256 is not null && header.DatasetSha256 is { } recorded && recorded != DatasetSha256)
+                throw new InvalidOperationException($"{CheckpointPath} was trained on another dataset (sha256 {recorded[..Math.Min(12, recorded.Length)]}…), " +
+                                                    $"this run uses sha256 {DatasetSha256[..Math.Min(12, DatasetSha256.Length)]}…; resume with the same --dataset/--data, or start a new --out.");
             startEpoch = header.EpochsCompleted;
             adamStep = header.AdamStep;
             history.AddRange(header.History);
@@ -110,7 +120,7 @@ public sealed class Trainer : IDisposable
                 rates, seconds, seen / seconds, CheckpointPath);
             history.Add(report);
             if (CheckpointPath is not null)
-                Checkpoint.Save(CheckpointPath, _net, _options, epoch + 1, adamStep, history);
+                Checkpoint.Save(CheckpointPath, _net, _options, epoch + 1, adamStep, history, DatasetSha256);
             EpochDone?.Invoke(report);
         }
         var last = history.LastOrDefault();
