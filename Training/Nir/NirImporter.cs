@@ -71,6 +71,20 @@ public static class NirImporter
 
     public static NirImport Import(NirGraph graph, NirImportOptions? options = null, string source = "NIR graph")
     {
+        try
+        {
+            return ImportChecked(graph, options, source);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentNullException or KeyNotFoundException or InvalidCastException
+                                      or IndexOutOfRangeException or FormatException or OverflowException or NullReferenceException)
+        {
+            // A damaged file can decode into a graph whose fields hold nonsense (the reader fuzz tests found such files); say which file.
+            throw new InvalidDataException($"{source}: the NIR graph is damaged or holds values this importer cannot read ({e.GetType().Name}: {e.Message}).", e);
+        }
+    }
+
+    private static NirImport ImportChecked(NirGraph graph, NirImportOptions? options, string source)
+    {
         options ??= new NirImportOptions();
         double dt = options.Dt ?? (graph.Metadata.TryGetValue("dt", out var fileDt) ? fileDt.ToDoubles()[0] : NirLif.DefaultDt);
         if (!(dt > 0)) throw new ArgumentException($"dt must be positive, got {dt}.");
