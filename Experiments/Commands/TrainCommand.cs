@@ -108,8 +108,8 @@ public static class TrainCommand
         var selection = CommonOptions.OpenBackend(device);
         using var backend = selection.Backend;
         spec = spec with { InputHeight = dataset.Shape.Height, InputWidth = dataset.Shape.Width, InputChannels = dataset.Shape.Channels, Classes = dataset.Classes };
-        var warm = warmStart is null ? null : LoadWarmStart(backend, warmStart);
-        foreach (var difference in warmStart is null ? new() : WarmStartCheck.Differences(Checkpoint.ReadHeader(warmStart).Spec, spec))
+        var (warm, warmSpec) = warmStart is null ? (null, null) : LoadWarmStart(backend, warmStart);
+        foreach (var difference in warmSpec is null ? new() : WarmStartCheck.Differences(warmSpec, spec))
             AnsiConsole.MarkupLine($"[yellow]warm start differs:[/] {Markup.Escape(difference)}");
         using var network = ModelZoo.Build(backend, spec, options.Seed, warm);
         if (warm is not null) WarmStartFits(network, warm, warmStart!);
@@ -195,12 +195,12 @@ public static class TrainCommand
         ?? DefaultOutDir(parse.GetValue<string>("--net")!, parse.GetValue<string>("--dataset")!, parse.GetValue<int>("--seed"));
 
     /// <summary>The parameter values of a checkpoint, read through a network of the checkpoint's own spec.</summary>
-    private static Dictionary<string, float[]> LoadWarmStart(SpikeFit.Kernels.Core.Backend backend, string path)
+    private static (Dictionary<string, float[]>? Values, NetworkSpec? Spec) LoadWarmStart(SpikeFit.Kernels.Core.Backend backend, string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"--warm-start: {path} does not exist.");
         using var source = Checkpoint.LoadNetwork(backend, path, out var header);
         AnsiConsole.MarkupLine($"[bold]warm start:[/] {Markup.Escape(path)} ({header.EpochsCompleted} epochs of {Markup.Escape(header.Spec.ToString())})");
-        return source.Snapshot();
+        return (source.Snapshot(), header.Spec);
     }
 
 

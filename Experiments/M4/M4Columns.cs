@@ -71,7 +71,10 @@ public static class M4Columns
     }
 
     /// <summary>The runs.csv header (the row's column names in order).</summary>
-    public static string[] Header() => Record(new M4Row()).Header;
+    public static string[] Header() => HeaderOnce.Value;
+
+    // The columns come from the row type's attributes, so they are found once, not for every row read.
+    private static readonly Lazy<string[]> HeaderOnce = new(() => Record(new M4Row()).Header);
 
     private static (string[] Header, string[] Values) Record(M4Row row)
     {

@@ -89,14 +89,18 @@ public static class Checkpoint
         });
     }
 
-    /// <summary>Reads a checkpoint's header without touching the parameters.</summary>
+    /// <summary>
+    /// Reads a checkpoint's header without loading the parameters into a network. The whole file's
+    /// checksum is verified first: a header is trusted only when the file is intact.
+    /// </summary>
     public static CheckpointHeader ReadHeader(string path)
     {
-        // The checksum first: a header is trusted only when the whole file is intact.
-        var bytes = VerifiedBytes(path);
-        using var r = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 32));
+        using var r = Body(VerifiedBytes(path));
         return ReadHeader(path, r);
     }
+
+    /// <summary>A reader over the file's bytes before the SHA-256 trailer.</summary>
+    private static BinaryReader Body(byte[] verified) => new(new MemoryStream(verified, 0, verified.Length - 32));
 
     /// <summary>The file's bytes after its SHA-256 trailer was checked.</summary>
     private static byte[] VerifiedBytes(string path)
@@ -134,10 +138,11 @@ public static class Checkpoint
     }
 
     /// <summary>Verifies the file's SHA-256, then loads parameter values and Adam moments into <paramref name="net"/>.</summary>
-    public static CheckpointHeader Load(string path, SpikingNetwork net)
+    public static CheckpointHeader Load(string path, SpikingNetwork net) => Load(path, VerifiedBytes(path), net);
+
+    private static CheckpointHeader Load(string path, byte[] verified, SpikingNetwork net)
     {
-        var bytes = VerifiedBytes(path);
-        using var r = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 32));
+        using var r = Body(verified);
         var header = ReadHeader(path, r);
         var byName = net.Parameters.ToDictionary(p => p.Name);
         foreach (var entry in header.Parameters)
@@ -181,7 +186,9 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(backend);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist; give the checkpoint.sfck of a train run.", path);
-        header = ReadHeader(path);
+        // The file is read and its checksum verified once, for the header and the values alike.
+        var verified = VerifiedBytes(path);
+        using (var r = Body(verified)) header = ReadHeader(path, r);
         var spec = header.Spec;
         if (data is not null && (data.Shape.Height != spec.InputHeight || data.Shape.Width != spec.InputWidth
                                  || data.Shape.Channels != spec.InputChannels || data.Classes != spec.Classes))
@@ -190,7 +197,7 @@ public static class Checkpoint
         var net = ModelZoo.Build(backend, spec, header.Options.Seed);
         try
         {
-            Load(path, net);
+            Load(path, verified, net);
         }
         catch
         {
