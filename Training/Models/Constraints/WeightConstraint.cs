@@ -67,6 +67,12 @@ public abstract class WeightConstraint : IDisposable
     /// <summary>Called after every optimiser step (e.g. to re-project a codebook to its grid).</summary>
     public virtual void AfterUpdate() { }
 
+    /// <summary>
+    /// The core of each output neuron when this constraint was trained for a chip's cores (per-core
+    /// input sets or codebooks); null when the layer was not, and the mapper packs it itself.
+    /// </summary>
+    public virtual Hardware.CorePartition? Partition => null;
+
     /// <summary>Host copy of Ŵ as deployed: what unique values, sizes and exports are counted from.</summary>
     public float[] EffectiveWeights() => Effective().ToArray();
 
