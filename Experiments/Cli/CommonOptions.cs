@@ -76,12 +76,24 @@ public static class CommonOptions
         Converters = { new JsonStringEnumConverter() },
     };
 
-    /// <summary>Writes <paramref name="value"/> as JSON through <see cref="AtomicFile"/> (temporary file, fsync, rename); nothing when <paramref name="file"/> is null.</summary>
+    /// <summary>
+    /// Writes the figures of a <c>--json</c> option through <see cref="AtomicFile"/> (temporary file, fsync,
+    /// rename); nothing when <paramref name="file"/> is null. An earlier file claimed with --overwrite
+    /// (<see cref="OutputGuard"/>) is first moved aside.
+    /// </summary>
     public static void WriteJson(FileInfo? file, object value)
     {
         if (file is null) return;
-        AtomicFile.WriteAllText(file.FullName, JsonSerializer.Serialize(value, value.GetType(), JsonOptions));
-        AnsiConsole.MarkupLine($"[grey]wrote {Markup.Escape(file.FullName)}[/]");
+        if (OutputFile.BeforeWrite(file.FullName) is { } kept)
+            AnsiConsole.MarkupLine($"[grey]kept the earlier {Markup.Escape(file.Name)} as {Markup.Escape(kept)}[/]");
+        WriteRecord(file.FullName, value);
+    }
+
+    /// <summary>Writes a run's own record (run.json, prune.json, provenance.json inside its claimed folder) as JSON, atomically.</summary>
+    public static void WriteRecord(string path, object value)
+    {
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, value.GetType(), JsonOptions));
+        AnsiConsole.MarkupLine($"[grey]wrote {Markup.Escape(Path.GetFullPath(path))}[/]");
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ public static class CheckKernelsCommand
         cmd.Options.Add(json);
         cmd.SetAction(parse => Run(parse.GetValue(device)!, parse.GetValue(size)!, parse.GetValue(seed),
             parse.GetValue(filter), parse.GetValue(json)));
-        return cmd;
+        return OutputGuard.Apply(cmd);
     }
 
     private static int Run(string device, string sizeName, int? seedOption, string? filter, FileInfo? json)
@@ -52,7 +52,7 @@ public static class CheckKernelsCommand
         if (checks.Count == 0)
         {
             AnsiConsole.MarkupLine($"[red]No kernel check matches --filter '{Markup.Escape(filter ?? "")}'.[/]");
-            return 2;
+            return ExitCodes.BadArguments;
         }
         AnsiConsole.MarkupLine($"seed {seed}; {checks.Count} checks per backend");
 
@@ -67,7 +67,7 @@ public static class CheckKernelsCommand
                 if (kinds.Count == 1)
                 {
                     AnsiConsole.MarkupLine($"[red]--device {kind.CliName()} is not available: {Markup.Escape(whyNot ?? "")}[/]");
-                    return 2;
+                    return ExitCodes.BadArguments;
                 }
                 skipped.Add($"{kind.CliName()}: {whyNot}");
                 AnsiConsole.MarkupLine($"[yellow]skipped {kind.CliName()}: {Markup.Escape(whyNot ?? "")}[/]");

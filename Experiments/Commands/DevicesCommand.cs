@@ -46,6 +46,6 @@ public static class DevicesCommand
             });
             return 0;
         });
-        return cmd;
+        return OutputGuard.Apply(cmd);
     }
 }

@@ -34,7 +34,7 @@ public static class EvalCommand
                 parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(maxTest), parse.GetValue(device)!, parse.GetValue(json), Environment.GetCommandLineArgs())
             : Run(parse.GetValue(deployed)!, parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(maxTest),
             parse.GetValue(compare), parse.GetValue(device)!, parse.GetValue(json), Environment.GetCommandLineArgs()));
-        return cmd;
+        return OutputGuard.Apply(cmd);
     }
 
     private static int Run(string deployedPath, string datasetName, string? dataDir, int? maxTest, string? comparePath, string device,
@@ -48,7 +48,7 @@ public static class EvalCommand
         catch (InvalidDataException e)
         {
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 2;
+            return ExitCodes.Refused;
         }
         var h = engine.Header;
         var dataset = DatasetLoader.Load(datasetName, dataDir, CommonOptions.DatasetOptions());

@@ -18,12 +18,22 @@ public static class ExportCommand
         var output = new Option<string>("--out") { Description = "The file to write: a deployed model (.sfdm) or a NIR graph (.nir, any checkpoint)", Required = true };
         var dt = new Option<double>("--dt") { Description = "NIR only: the step dt of τ = dt/(1 − β), r = 1/(1 − β) (default 1e-4, snnTorch's)", DefaultValueFactory = _ => Training.Nir.NirLif.DefaultDt };
         var json = CommonOptions.Json();
+        var overwrite = OutputGuard.Overwrite("the file named by --out (and by --json)");
         var cmd = new Command("export", "Export a CAT-trained network as a deployed model for integer-only inference (format: Training/Deploy/DEPLOY.md)");
-        foreach (var o in new Option[] { checkpoint, output, dt, json }) cmd.Options.Add(o);
-        cmd.SetAction(parse => parse.GetValue(output)!.EndsWith(".nir", StringComparison.OrdinalIgnoreCase)
+        foreach (var o in new Option[] { checkpoint, output, dt, overwrite, json }) cmd.Options.Add(o);
+        cmd.SetAction(parse => Claim(parse.GetValue(checkpoint)!, parse.GetValue(output)!, parse.GetValue(overwrite))
             ? NirExportRun.Run(parse.GetValue(checkpoint)!, parse.GetValue(output)!, parse.GetValue(dt), parse.GetValue(json), Environment.GetCommandLineArgs())
             : Run(parse.GetValue(checkpoint)!, parse.GetValue(output)!, parse.GetValue(json), Environment.GetCommandLineArgs()));
-        return cmd;
+        return OutputGuard.Apply(cmd);
+    }
+
+    /// <summary>Checks --out before any work (writable, not the input, no earlier file unless --overwrite); true for a NIR file.</summary>
+    private static bool Claim(string checkpointPath, string outPath, bool overwrite)
+    {
+        if (string.Equals(Path.GetFullPath(checkpointPath), Path.GetFullPath(outPath), StringComparison.Ordinal))
+            throw new ArgumentException($"--out {outPath} is the --checkpoint itself; write the export to another file.");
+        OutputFile.Claim(outPath, overwrite, "--out");
+        return outPath.EndsWith(".nir", StringComparison.OrdinalIgnoreCase);
     }
 
     private static int Run(string checkpointPath, string outPath, FileInfo? json, string[] argv)
@@ -33,6 +43,7 @@ public static class ExportCommand
             using var backend = new CpuBackend();
             using var net = Checkpoint.LoadNetwork(backend, checkpointPath);
             var model = DeployExporter.Export(net, checkpointPath);
+            OutputFile.BeforeWrite(outPath);
             model.Save(outPath);
             // Report from the file as written: the counts describe the exported tensors, not the training network.
             var written = DeployedModel.Load(outPath);
@@ -61,7 +72,7 @@ public static class ExportCommand
         catch (InvalidDataException e)
         {
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 2;
+            return ExitCodes.Refused;
         }
     }
 }

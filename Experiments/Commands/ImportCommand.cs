@@ -19,13 +19,18 @@ public static class ImportCommand
         var t = new Option<int?>("--t") { Description = "Time steps (default: the file's time_steps metadata, else 16 for an MLP, 8 for a conv net)" };
         var inputShape = new Option<string?>("--input-shape") { Description = "HxWxC image shape a flat Input [N] stands for, e.g. 28x28x1 (default 1x1xN)" };
         var json = CommonOptions.Json();
+        var overwrite = OutputGuard.Overwrite("the checkpoint named by --out (and the --json file)");
         var cmd = new Command("import", "Import a NIR graph as a SpikingNetwork checkpoint (train --warm-start, eval, export and prune it like any other)");
         cmd.Arguments.Add(input);
-        foreach (var o in new Option[] { output, dt, t, inputShape, json }) cmd.Options.Add(o);
-        cmd.SetAction(parse => Run(parse.GetValue(input)!, parse.GetValue(output)!,
-            new NirImportOptions { Dt = parse.GetValue(dt), T = parse.GetValue(t), InputShape = ParseShape(parse.GetValue(inputShape)) },
-            parse.GetValue(json), Environment.GetCommandLineArgs()));
-        return cmd;
+        foreach (var o in new Option[] { output, dt, t, inputShape, overwrite, json }) cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            OutputFile.Claim(parse.GetValue(output)!, parse.GetValue(overwrite), "--out"); // before the import's work
+            return Run(parse.GetValue(input)!, parse.GetValue(output)!,
+                new NirImportOptions { Dt = parse.GetValue(dt), T = parse.GetValue(t), InputShape = ParseShape(parse.GetValue(inputShape)) },
+                parse.GetValue(json), Environment.GetCommandLineArgs());
+        });
+        return OutputGuard.Apply(cmd);
     }
 
     private static FeatureShape? ParseShape(string? text)
@@ -49,6 +54,7 @@ public static class ImportCommand
         var (net, import) = NirImporter.Load(backend, nirPath, options);
         using (net)
         {
+            OutputFile.BeforeWrite(outPath);
             Checkpoint.Save(outPath, net, new TrainOptions { Seed = 0 }, epochsCompleted: 0, adamStep: 0, history: new());
             AnsiConsole.MarkupLine($"[bold]network:[/] {Markup.Escape(import.Spec.ToString())}, {net.ParameterCount:N0} parameters");
             foreach (var note in import.Notes) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(note)}[/]");

@@ -49,7 +49,7 @@ public static class MergeCommand
             if (!outcome.Written)
             {
                 AnsiConsole.MarkupLine("[red]not merged:[/] finish the missing points first, or pass --allow-incomplete to write the partial table.");
-                return 1;
+                return ExitCodes.Failed;
             }
             AnsiConsole.MarkupLine($"[green]merged[/] {outcome.Rows} of {outcome.GridPoints} points from {outcome.Tables.Count} table(s) into {Markup.Escape(outcome.OutPath)}");
             // A grid that asks for a report (reproduce m4's "report": "m4") gets it from the merged table.
@@ -59,7 +59,7 @@ public static class MergeCommand
                 foreach (var f in report.All) AnsiConsole.MarkupLine($"[grey]wrote {Markup.Escape(f)}[/]");
             return 0;
         });
-        return cmd;
+        return OutputGuard.Apply(cmd);
     }
 
     private static string Shorten(IReadOnlyList<string> ids) =>

@@ -14,6 +14,7 @@ internal static class NirExportRun
         using var backend = new CpuBackend();
         using var net = Checkpoint.LoadNetwork(backend, checkpointPath);
         var export = NirExporter.Export(net, dt);
+        OutputFile.BeforeWrite(outPath);
         NirFile.Write(export.Graph, outPath);
         // Report from the file as written.
         var written = NirFile.Read(outPath);

@@ -35,9 +35,10 @@ public static class PruneCommand
         var device = CommonOptions.Device();
         var output = new Option<string?>("--out") { Description = "Output folder for the pruned checkpoint and prune.json (default runs/prune/<criterion>-keep<keep>-seed<seed>)" };
         var json = CommonOptions.Json();
+        var overwrite = OutputGuard.Overwrite("an earlier prune in --out (moved to <out>/replaced-<UTC time>/) and the --json file");
         var cmd = new Command("prune", "Structured pruning of a trained SNN: remove whole neurons by FSC (or taylor, magnitude, firing-rate, random), fine-tuning between rounds");
         foreach (var o in new Option[] { checkpoint, criterion, keep, rounds, schedule, scope, finetune, maxBatches, scoreBatches, batch, lr, seed,
-                     maxTest, dataset, data, device, output, json })
+                     maxTest, dataset, data, device, output, overwrite, json })
             cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
@@ -46,9 +47,9 @@ public static class PruneCommand
             return Run(parse.GetValue(checkpoint)!, c, parse.GetValue(keep), parse.GetValue(rounds), parse.GetValue(schedule), parse.GetValue(scope),
                 parse.GetValue(finetune), parse.GetValue(maxBatches), parse.GetValue(scoreBatches), parse.GetValue(batch), parse.GetValue(lr),
                 parse.GetValue(seed), parse.GetValue(maxTest), parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(device)!, outDir,
-                parse.GetValue(json), Environment.GetCommandLineArgs());
+                parse.GetValue(overwrite), parse.GetValue(json), Environment.GetCommandLineArgs());
         });
-        return cmd;
+        return OutputGuard.Apply(cmd);
     }
 
     /// <summary>
@@ -65,9 +66,11 @@ public static class PruneCommand
 
     private static int Run(string checkpointPath, PruneCriterion criterion, double keep, int rounds, PruneScheduleKind schedule, PruneScope scope,
         int finetuneEpochs, int? maxBatches, int scoreBatches, int? batch, float? lr, int seed, int? maxTest, string datasetName, string? dataDir,
-        string device, string outDir, FileInfo? json, string[] argv)
+        string device, string outDir, bool overwrite, FileInfo? json, string[] argv)
     {
         if (!File.Exists(checkpointPath)) throw new FileNotFoundException($"--checkpoint: {checkpointPath} does not exist.");
+        if (string.Equals(Path.GetDirectoryName(Path.GetFullPath(checkpointPath)), Path.GetFullPath(outDir).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal))
+            throw new ArgumentException($"--out {outDir} is the folder of --checkpoint {checkpointPath}; the pruned model goes into its own folder (leave out --out for runs/prune/…).");
         var header = Checkpoint.ReadHeader(checkpointPath);
         var fineTune = header.Options with
         {
@@ -80,6 +83,9 @@ public static class PruneCommand
             FineTuneEpochs = finetuneEpochs, FineTune = fineTune, Seed = seed,
         };
         options.Validate();
+        // Claimed before any work: a locked or unwritable --out, or an earlier prune there, fails now, not after the rounds.
+        using var folder = RunFolder.Claim(outDir, "checkpoint.sfck", resume: false, overwrite);
+        if (folder.Replaced is { } replaced) AnsiConsole.MarkupLine($"[yellow]--overwrite:[/] the earlier prune's files are kept in {Markup.Escape(replaced)}");
 
         var dataset = DatasetLoader.Load(datasetName, dataDir, CommonOptions.DatasetOptions());
         AnsiConsole.MarkupLine($"[bold]data:[/] {Markup.Escape(dataset.Describe())}");
@@ -124,7 +130,7 @@ public static class PruneCommand
                 rounds = history,
                 checkpoint = saved,
             };
-            CommonOptions.WriteJson(new FileInfo(Path.Combine(outDir, "prune.json")), record);
+            CommonOptions.WriteRecord(Path.Combine(outDir, "prune.json"), record);
             CommonOptions.WriteJson(json, record);
             AnsiConsole.MarkupLine($"[green]done:[/] {history[0].Neurons} → {history[^1].Neurons} hidden neurons, test accuracy {history[0].Accuracy:P2} → {history[^1].Accuracy:P2}; saved {Markup.Escape(saved)}");
         }

@@ -40,11 +40,12 @@ public static class ReproduceHopfieldCommand
         dynamics.AcceptOnlyFromAmong("async", "sync");
         var sizes = new Option<string?>("--sizes") { Description = "Override the preset's N values, e.g. 1000,2000" };
         var json = CommonOptions.Json();
+        var overwrite = OutputGuard.Overwrite("an earlier run in --out (moved to <out>/replaced-<UTC time>/) and the --json file");
         var cmd = new Command("hopfield", "Hopfield model with weighted patterns: simulation on the accelerator vs replica-symmetric theory");
-        foreach (var o in new Option[] { preset, device, seed, outDir, weights, dynamics, sizes, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { preset, device, seed, outDir, overwrite, weights, dynamics, sizes, json }) cmd.Options.Add(o);
         cmd.SetAction(parse => Run(parse.GetValue(preset)!, parse.GetValue(device)!, parse.GetValue(seed), new DirectoryInfo(OutDir(parse)),
-            parse.GetValue(weights), parse.GetValue(dynamics)!, parse.GetValue(sizes), parse.GetValue(json)));
-        return cmd;
+            parse.GetValue(weights), parse.GetValue(dynamics)!, parse.GetValue(sizes), parse.GetValue(overwrite), parse.GetValue(json)));
+        return OutputGuard.Apply(cmd);
     }
 
     /// <summary>Where a run writes when no <c>--out</c> is given: <c>runs/hopfield/&lt;preset&gt;</c>, under the git-ignored <see cref="CommonOptions.RunsFolder"/>.</summary>
@@ -55,17 +56,20 @@ public static class ReproduceHopfieldCommand
         parse.GetValue<DirectoryInfo?>("--out")?.FullName ?? DefaultOutDir(parse.GetValue<string>("--preset")!);
 
     private static int Run(string preset, string device, uint seed, DirectoryInfo outDir, FileInfo? weightsFile,
-        string dynamicsName, string? sizesText, FileInfo? json)
+        string dynamicsName, string? sizesText, bool overwrite, FileInfo? json)
     {
         var total = Stopwatch.StartNew();
         var sizes = sizesText is not null
-            ? sizesText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray()
+            ? sizesText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n
+                    : throw new ArgumentException($"--sizes: '{s}' is not a whole number; give N values like 1000,2000.")).ToArray()
             : preset == "full" ? new[] { 1000, 2000, 4000 } : new[] { 500, 1000 };
         if (sizes.Any(n => n < 4)) throw new ArgumentException("Every N must be at least 4.");
         var custom = weightsFile is null ? null : WeightDistribution.FromFile(weightsFile.FullName);
         var dyn = dynamicsName == "sync" ? HopfieldDynamics.Sync : HopfieldDynamics.Async;
         string dir = outDir.FullName;
-        Directory.CreateDirectory(dir);
+        using var folder = RunFolder.Claim(dir, "provenance.json", resume: false, overwrite);
+        if (folder.Replaced is { } replaced) AnsiConsole.MarkupLine($"[yellow]--overwrite:[/] the earlier run's files are kept in {Markup.Escape(replaced)}");
 
         if (preset == "quick")
             AnsiConsole.MarkupLine("[yellow]quick preset[/]: N ∈ {" + string.Join(", ", sizes) + "} — a smoke run; the issue's grid is [bold]--preset full[/].");
@@ -140,7 +144,7 @@ public static class ReproduceHopfieldCommand
             wallSeconds = total.Elapsed.TotalSeconds,
             files = new[] { "patterns.csv", "summary.csv", "online.csv" }.Concat(plots.Select(Path.GetFileName)).ToArray(),
         };
-        CommonOptions.WriteJson(new FileInfo(Path.Combine(dir, "provenance.json")), provenance);
+        CommonOptions.WriteRecord(Path.Combine(dir, "provenance.json"), provenance);
         CommonOptions.WriteJson(json, new { provenance, summary = results.Select(r => r.Summary), online });
 
         PrintSummary(results, online);

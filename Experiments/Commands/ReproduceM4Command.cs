@@ -40,8 +40,9 @@ public static class ReproduceM4Command
         var list = new Option<bool>("--list") { Description = "Print the preset's points (ids, methods, shards) and exit" };
         var migrate = new Option<bool>("--migrate") { Description = "Move the runs.csv of --out written by an earlier version into this version's table (points.csv + grid.json), then exit; continue with --resume" };
         var json = CommonOptions.Json();
+        var overwrite = OutputGuard.Overwrite("the table in --out (and the --json file): start afresh");
         var cmd = new Command("m4", "The M = 4 comparison: quantize-then-cluster baselines vs SpikeFit CAT (+ FSC), into CSV tables, a summary and plots");
-        foreach (var o in new Option[] { preset, dataset, data, device, outDir, resume, methods, nets, seeds, shard, emit, shards, slurmOut, list, migrate, json })
+        foreach (var o in new Option[] { preset, dataset, data, device, outDir, resume, overwrite, methods, nets, seeds, shard, emit, shards, slurmOut, list, migrate, json })
             cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
@@ -69,10 +70,10 @@ public static class ReproduceM4Command
             }
             if (parse.GetValue(shards) is not null)
                 throw new ArgumentException("--shards goes with --emit-slurm or --list; to run one shard use --shard i/N.");
-            return Run(plan, shardSpec, parse.GetValue(resume), parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(device)!,
+            return Run(plan, shardSpec, parse.GetValue(resume), parse.GetValue(overwrite), parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(device)!,
                 parse.GetValue(json));
         });
-        return cmd;
+        return OutputGuard.Apply(cmd);
     }
 
     /// <summary>The preset (with its overrides), its grid and where it goes.</summary>
@@ -116,11 +117,11 @@ public static class ReproduceM4Command
         Training.IO.AtomicFile.WriteAllText(plan.GridPath, plan.GridJson);
     }
 
-    private static int Run(M4Plan plan, SweepShard? shard, bool resume, string datasetName, string? dataDir, string device, FileInfo? json)
+    private static int Run(M4Plan plan, SweepShard? shard, bool resume, bool overwrite, string datasetName, string? dataDir, string device, FileInfo? json)
     {
         var total = Stopwatch.StartNew();
         var preset = plan.Preset;
-        var options = new SweepOptions { OutDir = plan.Dir, Shard = shard, Resume = resume };
+        var options = new SweepOptions { OutDir = plan.Dir, Shard = shard, Resume = resume, Overwrite = overwrite };
         SweepEngine.Preflight(plan.Grid, options); // another grid in --out, or rows without --resume: fail before any work
         string presetLine = preset.Name switch
         {
@@ -152,7 +153,7 @@ public static class ReproduceM4Command
         };
         if (run.Report is not null)
         {
-            CommonOptions.WriteJson(new FileInfo(Path.Combine(plan.Dir, "provenance.json")), summary);
+            CommonOptions.WriteRecord(Path.Combine(plan.Dir, "provenance.json"), summary);
             AnsiConsole.MarkupLine($"[green]done:[/] {plan.Grid.Points.Count} rows in {total.Elapsed:hh\\:mm\\:ss} ({preset.Name} preset) → {Markup.Escape(plan.Dir)}");
         }
         CommonOptions.WriteJson(json, summary);

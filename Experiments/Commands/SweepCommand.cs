@@ -26,13 +26,14 @@ public static class SweepCommand
         var dataset = new Option<string>("--dataset") { Description = "Dataset: fashion-mnist (default), mnist, kmnist, synthetic (tiny built-in), or any IDX folder via --data", DefaultValueFactory = _ => "fashion-mnist" };
         var data = new Option<string?>("--data") { Description = "Folder holding the four IDX files (gz or raw)" };
         var json = CommonOptions.Json();
+        var overwrite = OutputGuard.Overwrite("the table in --out (and the --json file): start afresh");
         var list = new Option<bool>("--list") { Description = "Print the expanded points (ids, shards) and exit without running" };
         var emit = new Option<bool>("--emit-slurm") { Description = "Write a Slurm job-array script for the sweep (one task per shard) and exit without running" };
         var shards = new Option<int?>("--shards") { Description = "With --emit-slurm or --list: the number of shards (default: one per point, at most 1000)" };
         var slurmOut = new Option<string?>("--slurm-out") { Description = "With --emit-slurm: the script's path (default <out>/<grid name>.sbatch)" };
         var cmd = new Command("sweep", "Run a hyperparameter grid: resumable (--resume), shardable (--shard i/N, --emit-slurm), one CSV row per point");
         cmd.Arguments.Add(gridArg);
-        foreach (var o in new Option[] { shard, resume, output, device, dataset, data, json, list, emit, shards, slurmOut })
+        foreach (var o in new Option[] { shard, resume, overwrite, output, device, dataset, data, json, list, emit, shards, slurmOut })
             cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
@@ -53,10 +54,10 @@ public static class SweepCommand
             }
             if (parse.GetValue(shards) is not null)
                 throw new ArgumentException("--shards goes with --emit-slurm or --list; to run one shard use --shard i/N.");
-            return SweepConsole.Run(grid, methods, new SweepOptions { OutDir = outDir, Shard = shardSpec, Resume = parse.GetValue(resume) },
+            return SweepConsole.Run(grid, methods, new SweepOptions { OutDir = outDir, Shard = shardSpec, Resume = parse.GetValue(resume), Overwrite = parse.GetValue(overwrite) },
                 datasetName, dataDir, deviceName, parse.GetValue(json));
         });
-        return cmd;
+        return OutputGuard.Apply(cmd);
     }
 
     /// <summary>Writes the Slurm job-array script that runs <paramref name="gridPath"/> shard by shard into <paramref name="outDir"/>.</summary>

@@ -91,7 +91,7 @@ public static class TrainCommand
             return Run(spec, options, datasetName, parse.GetValue(data), parse.GetValue(device)!, outDir, parse.GetValue(resume),
                 parse.GetValue(overwrite), parse.GetValue(warmStart), parse.GetValue(json), Environment.GetCommandLineArgs());
         });
-        return cmd;
+        return OutputGuard.Apply(cmd);
     }
 
     private static int Run(NetworkSpec spec, TrainOptions options, string datasetName, string? dataDir, string device,
@@ -140,12 +140,12 @@ public static class TrainCommand
         catch (TrainingDivergedException e)
         {
             AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
-            return 3;
+            return ExitCodes.Failed;
         }
         catch (InsufficientMemoryException e)
         {
             AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
-            return 4;
+            return ExitCodes.Failed;
         }
         finally
         {
@@ -170,13 +170,13 @@ public static class TrainCommand
             history = result.History,
             checkpoint,
         };
-        CommonOptions.WriteJson(new FileInfo(Path.Combine(outDir, "run.json")), record);
+        CommonOptions.WriteRecord(Path.Combine(outDir, "run.json"), record);
         WriteCsv(Path.Combine(outDir, "epochs.csv"), result.History);
         CommonOptions.WriteJson(json, record);
         if (result.Cancelled)
         {
             AnsiConsole.MarkupLine($"[yellow]stopped early; resume with the same command plus --resume (checkpoint {Markup.Escape(checkpoint)})[/]");
-            return 130;
+            return ExitCodes.Cancelled;
         }
         AnsiConsole.MarkupLine($"[green]done:[/] test accuracy {result.TestAccuracy:P2} after {result.EpochsCompleted} epochs, {result.Seconds:F0} s on {Markup.Escape(backend.ToString())}");
         return 0;

@@ -12,6 +12,11 @@ public sealed record SweepOptions
     public SweepShard? Shard { get; init; }
     /// <summary>Continue a table that already has rows (skipping them); without it such a table is an error.</summary>
     public bool Resume { get; init; }
+    /// <summary>
+    /// Start the table afresh: an earlier table (with its rows) is renamed <c>&lt;table&gt;.replaced-&lt;UTC time&gt;.csv</c>
+    /// beside it, never deleted. Excludes <see cref="Resume"/>.
+    /// </summary>
+    public bool Overwrite { get; init; }
     /// <summary>The <c>commit</c> column (default: <c>git rev-parse</c>).</summary>
     public string? Commit { get; init; }
 }
@@ -87,6 +92,13 @@ public static class SweepEngine
 
         // Temporary files of a writer that was killed before its rename; we hold the lock, so none is live.
         foreach (var stale in Directory.EnumerateFiles(dir, Path.GetFileName(tablePath) + ".*.tmp")) File.Delete(stale);
+        if (options.Overwrite && File.Exists(tablePath))
+        {
+            // We hold the table's lock, so no other sweep is writing it while it moves.
+            string aside = Path.Combine(dir, $"{Path.GetFileNameWithoutExtension(tablePath)}.replaced-{DateTime.UtcNow:yyyyMMddTHHmmssfffZ}{Path.GetExtension(tablePath)}");
+            File.Move(tablePath, aside);
+            reporter.Warning($"--overwrite: the earlier table is kept as {aside}");
+        }
         var existingSidecar = CheckSidecar(grid, dir);
         var table = OpenTable(grid, options, tablePath, context.DatasetName, context.DatasetSha256);
         if (existingSidecar is null) SweepSidecar.Of(grid).Write(dir);
@@ -175,6 +187,8 @@ public static class SweepEngine
     /// <exception cref="InvalidOperationException">As <see cref="Run"/>.</exception>
     public static void Preflight(SweepGrid grid, SweepOptions options)
     {
+        if (options.Resume && options.Overwrite)
+            throw new ArgumentException("--resume continues the table and --overwrite starts it afresh; give one of them.");
         if (!Directory.Exists(options.OutDir)) return;
         CheckSidecar(grid, options.OutDir);
         OpenTable(grid, options, TablePath(options.OutDir, options.Shard), "", "");
@@ -183,9 +197,11 @@ public static class SweepEngine
     private static SweepTable OpenTable(SweepGrid grid, SweepOptions options, string tablePath, string datasetName, string datasetSha)
     {
         var table = SweepTable.Open(tablePath, grid.Keys);
+        if (options.Overwrite) return table; // Preflight only: Run moves it aside before opening
         if (table.Rows.Count > 0 && !options.Resume)
             throw new InvalidOperationException($"{tablePath} already holds {table.Rows.Count} completed point(s). " +
-                                                "Add --resume to continue it (completed points are skipped, never rerun), or choose another --out.");
+                                                "Add --resume to continue it (completed points are skipped, never rerun), --overwrite to start afresh " +
+                                                "(the table is kept as a replaced-<UTC time> copy beside it), or choose another --out.");
         var points = grid.Points.ToDictionary(p => p.Id, StringComparer.Ordinal);
         foreach (var row in table.Rows)
         {

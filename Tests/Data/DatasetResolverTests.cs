@@ -65,6 +65,30 @@ public class DatasetResolverTests : IDisposable
     }
 
     [Fact]
+    public void An_environment_folder_that_is_missing_or_holds_a_partial_copy_is_refused_not_replaced_by_the_cache()
+    {
+        var (_, _, cacheRoot, _) = FourSources();
+        string typo = _dir.Sub("no-such-folder");
+        var e1 = Assert.Throws<DatasetNotFoundException>(() => DatasetResolver.Resolve("fixture", null, Options(cacheRoot, typo, null)));
+        Assert.Contains("SPIKEFIT_DATA is set but unusable", e1.Message);
+        Assert.Contains(typo, e1.Message);
+
+        string partial = _dir.Sub("partial-env");
+        IdxFixtures.WriteDataset(Path.Combine(partial, "fixture"), seed: 500);
+        File.Delete(Directory.GetFiles(Path.Combine(partial, "fixture"), "t10k-labels*").Single());
+        var e2 = Assert.Throws<DatasetNotFoundException>(() => DatasetResolver.Resolve("fixture", null, Options(cacheRoot, partial, null)));
+        Assert.Contains("SPIKEFIT_DATA is set but unusable", e2.Message);
+        Assert.Contains("t10k-labels", e2.Message);
+
+        // The same partial copy directly in the folder (no sub-folder) is refused too.
+        string flat = _dir.Sub("flat-env");
+        IdxFixtures.WriteDataset(flat, seed: 600);
+        File.Delete(Directory.GetFiles(flat, "train-labels*").Single());
+        var e3 = Assert.Throws<DatasetNotFoundException>(() => DatasetResolver.Resolve("fixture", null, Options(cacheRoot, flat, null)));
+        Assert.Contains("train-labels", e3.Message);
+    }
+
+    [Fact]
     public void A_folder_with_a_sub_folder_named_for_the_dataset_works_for_data_and_environment()
     {
         string root = _dir.Sub("root");

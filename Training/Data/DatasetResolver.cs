@@ -9,8 +9,9 @@ namespace SpikeFit.Training.Data;
 /// <item><c>--data DIR</c> (the <c>dataDir</c> argument): DIR itself or DIR/&lt;name&gt;. An explicit
 /// folder is a deliberate choice, so when it lacks the files the resolver stops there rather than
 /// silently training on another copy.</item>
-/// <item><c>SPIKEFIT_DATA</c>: the same two places; a persistent setting, so when it lacks this
-/// dataset the resolver goes on.</item>
+/// <item><c>SPIKEFIT_DATA</c>: the same two places; a persistent setting, so when it holds nothing of
+/// this dataset (other data only) the resolver goes on, but when it does not exist or holds an
+/// incomplete copy of it the resolver stops there.</item>
 /// <item>The per-user cache, <c>$XDG_CACHE_HOME/spikefit/datasets/&lt;name&gt;</c> (else
 /// <c>~/.cache/...</c>), which is also where downloads go.</item>
 /// <item>The distribution package's folder (Fashion-MNIST: <c>/usr/share/datasets/fashion-mnist</c>,
@@ -65,8 +66,15 @@ public static partial class DatasetResolver
             attempts.Add(new DatasetAttempt(DatasetResolverOptions.DataEnvironmentVariable, null, "not set"));
         else if (FindIn(env, name, out var reason) is { } folder)
             return LoadUserFolder(name, folder, $"{DatasetResolverOptions.DataEnvironmentVariable} {folder}", options, digests);
+        else if (Unusable(env, name, reason) is { } broken)
+        {
+            // A setting that is wrong (a typo, a half-copied folder) must not quietly hand over to another copy.
+            attempts.Add(new DatasetAttempt(DatasetResolverOptions.DataEnvironmentVariable, env, broken));
+            throw NotFound(name, attempts, known, options, cacheFolder,
+                $"{DatasetResolverOptions.DataEnvironmentVariable} is set but unusable for it; fix the folder or unset the variable (it is not replaced by another copy).");
+        }
         else
-            attempts.Add(new DatasetAttempt(DatasetResolverOptions.DataEnvironmentVariable, env, reason));
+            attempts.Add(new DatasetAttempt(DatasetResolverOptions.DataEnvironmentVariable, env, reason + " (it holds other data; going on)"));
 
         // 3. The per-user cache.
         if (Complete(cacheFolder, out var cacheReason))
@@ -134,6 +142,19 @@ public static partial class DatasetResolver
             if (Complete(sub, out var subReason)) return sub;
             reason = $"{reason}; its sub-folder '{name}' {subReason}";
         }
+        return null;
+    }
+
+    /// <summary>
+    /// Why a <c>SPIKEFIT_DATA</c> folder that did not yield the dataset is wrong rather than simply about
+    /// other data: it does not exist, or it holds part of this dataset (some IDX files in the folder, or
+    /// an incomplete sub-folder named for it). Null when it holds nothing of it.
+    /// </summary>
+    static string? Unusable(string dir, string name, string reason)
+    {
+        if (!Directory.Exists(dir)) return reason;
+        if (DatasetFolder.Locate(dir).Missing.Count < 4) return reason;
+        if (Directory.Exists(Path.Combine(dir, name))) return reason;
         return null;
     }
 

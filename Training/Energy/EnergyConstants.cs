@@ -40,7 +40,7 @@ public sealed record EnergyConstants(double MacPj, double AccumulatePj, double N
         var files = new List<(string, string)> { ("energy.json (built-in)", BuiltInJson()) };
         if (overrideFile is not null)
         {
-            if (!File.Exists(overrideFile)) throw new IOException($"energy file not found: {overrideFile}");
+            if (!File.Exists(overrideFile)) throw new FileNotFoundException($"energy file not found: {overrideFile}");
             files.Add((overrideFile, File.ReadAllText(overrideFile)));
         }
         return Parse(files);

@@ -35,7 +35,7 @@ public static class ChipCatalog
         var sources = new List<(string Name, string Json)> { ("chips.json (built-in)", BuiltInJson()) };
         foreach (var f in userFiles)
         {
-            if (!File.Exists(f)) throw new IOException($"chips file not found: {f}");
+            if (!File.Exists(f)) throw new FileNotFoundException($"chips file not found: {f}");
             sources.Add((f, File.ReadAllText(f)));
         }
         return Parse(sources);

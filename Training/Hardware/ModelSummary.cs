@@ -160,7 +160,7 @@ public sealed record ModelSummary(string Name, int TimeSteps, IReadOnlyList<Laye
 
     public static ModelSummary Load(string path)
     {
-        if (!File.Exists(path)) throw new IOException($"model description not found: {path}");
+        if (!File.Exists(path)) throw new FileNotFoundException($"model description not found: {path}");
         return Parse(File.ReadAllText(path), path);
     }
 

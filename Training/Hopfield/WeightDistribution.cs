@@ -38,7 +38,7 @@ public sealed record WeightDistribution(WeightKind Kind, double Lambda = double.
     /// <summary>Reads weights from a text file: numbers separated by whitespace, commas or semicolons; '#' starts a comment.</summary>
     public static WeightDistribution FromFile(string path)
     {
-        if (!File.Exists(path)) throw new IOException($"Weight file '{path}' not found.");
+        if (!File.Exists(path)) throw new FileNotFoundException($"Weight file '{path}' not found.");
         var values = new List<double>();
         int line = 0;
         foreach (var raw in File.ReadLines(path))
