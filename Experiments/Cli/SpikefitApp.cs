@@ -40,8 +40,8 @@ public static class SpikefitApp
             // System.CommandLine would print the errors and the help and return 1, the status of failed
             // work; an unknown option or a bad value is a bad argument, and the help would bury the line.
             foreach (var error in parse.Errors)
-                AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(error.Message)}");
-            AnsiConsole.MarkupLine($"[grey]see spikefit {Markup.Escape(string.Join(' ', CommandPath(parse)))} --help[/]");
+                Error("error", error.Message);
+            Error("hint", $"see spikefit {string.Join(' ', CommandPath(parse))} --help");
             return ExitCodes.BadArguments;
         }
         try
@@ -51,15 +51,27 @@ public static class SpikefitApp
         catch (Exception e) when (ExitCodes.For(e) != ExitCodes.InternalError)
         {
             // Expected user-facing errors: one clear line, no stack trace.
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            Error("error", e.Message);
             return ExitCodes.For(e);
         }
         catch (Exception e)
         {
-            AnsiConsole.MarkupLine("[red]internal error[/] (a bug in spikefit; please report it with the command line and this trace):");
+            Error("internal error", "a bug in spikefit; please report it with the command line and this trace:");
             Console.Error.WriteLine(e);
             return ExitCodes.InternalError;
         }
+    }
+
+    private static readonly Lazy<IAnsiConsole> StdErr = new(() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }));
+
+    /// <summary>
+    /// Errors go to standard error, so a script that keeps the figures from standard output still sees
+    /// them; redirected (logs, tests) they are one plain line each, never wrapped.
+    /// </summary>
+    private static void Error(string what, string message)
+    {
+        if (Console.IsErrorRedirected) Console.Error.WriteLine($"{what}: {message}");
+        else StdErr.Value.MarkupLine($"[red]{Markup.Escape(what)}:[/] {Markup.Escape(message)}");
     }
 
     private static IEnumerable<string> CommandPath(ParseResult parse)

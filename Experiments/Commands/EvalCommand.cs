@@ -40,16 +40,7 @@ public static class EvalCommand
     private static int Run(string deployedPath, string datasetName, string? dataDir, int? maxTest, string? comparePath, string device,
         FileInfo? json, string[] argv)
     {
-        IntegerInference engine;
-        try
-        {
-            engine = IntegerInference.Load(deployedPath);
-        }
-        catch (InvalidDataException e)
-        {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return ExitCodes.Refused;
-        }
+        var engine = IntegerInference.Load(deployedPath); // a damaged file is refused by SpikefitApp (exit 3)
         var h = engine.Header;
         var dataset = DatasetLoader.Load(datasetName, dataDir, CommonOptions.DatasetOptions());
         AnsiConsole.MarkupLine($"[bold]data:[/] {Markup.Escape(dataset.Describe())}");

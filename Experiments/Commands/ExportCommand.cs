@@ -38,41 +38,33 @@ public static class ExportCommand
 
     private static int Run(string checkpointPath, string outPath, FileInfo? json, string[] argv)
     {
-        try
+        using var backend = new CpuBackend();
+        using var net = Checkpoint.LoadNetwork(backend, checkpointPath);
+        var model = DeployExporter.Export(net, checkpointPath);
+        OutputFile.BeforeWrite(outPath);
+        model.Save(outPath);
+        // Report from the file as written: the counts describe the exported tensors, not the training network.
+        var written = DeployedModel.Load(outPath);
+        var layers = written.Summarize();
+        var table = new Table().AddColumns("layer", "kind", "weights", "M", "b", "Δ", "distinct values", "bits/synapse", "bytes");
+        foreach (var l in layers)
+            table.AddRow(l.Name, l.Op.ToString(), $"{l.Rows}×{l.FanIn}", l.M.ToString(), l.Bits.ToString(), l.Scale.ToString("G6"),
+                l.DistinctValues.ToString(), l.IndexBits.ToString(), l.Bytes.ToString("N0"));
+        AnsiConsole.Write(table);
+        long fileBytes = new FileInfo(outPath).Length;
+        long weights = layers.Sum(l => l.Weights);
+        AnsiConsole.MarkupLine($"[green]wrote[/] {Markup.Escape(outPath)}: {fileBytes:N0} bytes for {weights:N0} synapses " +
+                               $"({8.0 * fileBytes / weights:F3} bits per synapse with header, biases and codebooks; float32 would be {4 * weights:N0} bytes)");
+        CommonOptions.WriteJson(json, new
         {
-            using var backend = new CpuBackend();
-            using var net = Checkpoint.LoadNetwork(backend, checkpointPath);
-            var model = DeployExporter.Export(net, checkpointPath);
-            OutputFile.BeforeWrite(outPath);
-            model.Save(outPath);
-            // Report from the file as written: the counts describe the exported tensors, not the training network.
-            var written = DeployedModel.Load(outPath);
-            var layers = written.Summarize();
-            var table = new Table().AddColumns("layer", "kind", "weights", "M", "b", "Δ", "distinct values", "bits/synapse", "bytes");
-            foreach (var l in layers)
-                table.AddRow(l.Name, l.Op.ToString(), $"{l.Rows}×{l.FanIn}", l.M.ToString(), l.Bits.ToString(), l.Scale.ToString("G6"),
-                    l.DistinctValues.ToString(), l.IndexBits.ToString(), l.Bytes.ToString("N0"));
-            AnsiConsole.Write(table);
-            long fileBytes = new FileInfo(outPath).Length;
-            long weights = layers.Sum(l => l.Weights);
-            AnsiConsole.MarkupLine($"[green]wrote[/] {Markup.Escape(outPath)}: {fileBytes:N0} bytes for {weights:N0} synapses " +
-                                   $"({8.0 * fileBytes / weights:F3} bits per synapse with header, biases and codebooks; float32 would be {4 * weights:N0} bytes)");
-            CommonOptions.WriteJson(json, new
-            {
-                provenance = CommonOptions.Provenance("spikefit " + string.Join(' ', argv.Skip(1))),
-                checkpoint = checkpointPath,
-                output = outPath,
-                fileBytes,
-                synapses = weights,
-                network = written.Header with { Layers = new List<DeployedLayer>() },
-                layers,
-            });
-            return 0;
-        }
-        catch (InvalidDataException e)
-        {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return ExitCodes.Refused;
-        }
+            provenance = CommonOptions.Provenance("spikefit " + string.Join(' ', argv.Skip(1))),
+            checkpoint = checkpointPath,
+            output = outPath,
+            fileBytes,
+            synapses = weights,
+            network = written.Header with { Layers = new List<DeployedLayer>() },
+            layers,
+        });
+        return 0;
     }
 }

@@ -16,6 +16,24 @@ public static class SweepRowCheck
     /// <param name="position">The point's 0-based position in the grid.</param>
     /// <param name="point">The point itself, when the grid is parsed (resume); null in merge, which has only the grid's record.</param>
     /// <param name="gridKeys">The grid's key columns.</param>
+    /// <summary>
+    /// The range of a result column, known from its name so merge (which has no runner) checks it too:
+    /// accuracies are fractions, <c>_pct</c> percentages, counts, sizes, times and energies non-negative.
+    /// Empty cells pass (a method may not report a column); other columns are not checked.
+    /// </summary>
+    public static (double Min, double Max, string What)? RangeOf(string column) => column switch
+    {
+        _ when column == "accuracy" || column.EndsWith("_accuracy", StringComparison.Ordinal) || column.EndsWith("_fraction", StringComparison.Ordinal)
+            => (0, 1, "a fraction in [0, 1]"),
+        _ when column.EndsWith("_pct", StringComparison.Ordinal) => (0, 100, "a percentage in [0, 100]"),
+        "neurons" or "hidden_units" or "nonzero_synapses" or "sops_per_inference" or "bits_per_synapse" or "max_unique_values" or "parameters"
+            or "epochs_completed" => (0, double.MaxValue, "a non-negative number"),
+        _ when column.EndsWith("_seconds", StringComparison.Ordinal) || column.EndsWith("_uj", StringComparison.Ordinal)
+               || column.EndsWith("_kib", StringComparison.Ordinal) || column.EndsWith("_bytes", StringComparison.Ordinal)
+            => (0, double.MaxValue, "a non-negative number"),
+        _ => null,
+    };
+
     public static void Validate(IReadOnlyDictionary<string, string> row, string table, int position, SweepPoint? point, IReadOnlyList<string> gridKeys)
     {
         string id = row[SweepColumns.PointId];
@@ -26,6 +44,13 @@ public static class SweepRowCheck
         if (!double.TryParse(row.GetValueOrDefault("seconds"), NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) || !(seconds >= 0))
             throw new InvalidDataException($"{Where("seconds")} is '{row.GetValueOrDefault("seconds")}', not a duration in seconds. " +
                                            "The table was edited or damaged: delete that row (the point reruns with --resume).");
+        foreach (var (column, value) in row)
+        {
+            if (value.Length == 0 || RangeOf(column) is not { } range) continue;
+            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) || !(x >= range.Min && x <= range.Max))
+                throw new InvalidDataException($"{Where(column)} is '{value}', but it holds {range.What}. " +
+                                               "The table was edited or damaged: delete that row (the point reruns with --resume).");
+        }
         if (point is null) return;
         foreach (var key in gridKeys)
         {
