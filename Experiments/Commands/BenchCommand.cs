@@ -43,6 +43,6 @@ public static class BenchCommand
             CommonOptions.WriteJson(parse.GetValue(json), new { provenance = CommonOptions.Provenance($"spikefit bench lif --device {parse.GetValue(device)} --T {r.T} --B {r.B} --N {r.N} --repeats {r.Repeats}"), result = r, fusedToCopy = r.FusedToCopy });
             return 0;
         });
-        return OutputGuard.Apply(cmd);
+        return CommandGuard.Apply(cmd);
     }
 }

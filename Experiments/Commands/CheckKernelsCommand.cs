@@ -29,7 +29,7 @@ public static class CheckKernelsCommand
         cmd.Options.Add(json);
         cmd.SetAction(parse => Run(parse.GetValue(device)!, parse.GetValue(size)!, parse.GetValue(seed),
             parse.GetValue(filter), parse.GetValue(json)));
-        return OutputGuard.Apply(cmd);
+        return CommandGuard.Apply(cmd);
     }
 
     private static int Run(string device, string sizeName, int? seedOption, string? filter, FileInfo? json)

@@ -46,6 +46,6 @@ public static class DevicesCommand
             });
             return 0;
         });
-        return OutputGuard.Apply(cmd);
+        return CommandGuard.Apply(cmd);
     }
 }

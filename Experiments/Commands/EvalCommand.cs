@@ -29,12 +29,16 @@ public static class EvalCommand
         foreach (var o in new Option[] { deployed, checkpoint, nir, nirDt, nirT, dataset, data, maxTest, compare, device, json }) cmd.Options.Add(o);
         cmd.SetAction(parse => new[] { parse.GetValue(deployed), parse.GetValue(checkpoint), parse.GetValue(nir) }.Count(v => v is not null) != 1
             ? throw new ArgumentException("eval needs exactly one model: --deployed M.sfdm, --checkpoint C.sfck or --nir M.nir.")
+            : parse.GetValue(nir) is null && (CommandGuard.Given(parse, nirDt) || CommandGuard.Given(parse, nirT))
+            ? throw new ArgumentException("--dt and --t apply to --nir only and would be ignored here; leave them out.")
+            : parse.GetValue(deployed) is null && parse.GetValue(compare) is not null
+            ? throw new ArgumentException("--compare-checkpoint compares a deployed model (--deployed) with its float checkpoint; it would be ignored here.")
             : parse.GetValue(deployed) is null
             ? FloatEvalRun.Run(parse.GetValue(checkpoint), parse.GetValue(nir), new Training.Nir.NirImportOptions { Dt = parse.GetValue(nirDt), T = parse.GetValue(nirT) },
                 parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(maxTest), parse.GetValue(device)!, parse.GetValue(json), Environment.GetCommandLineArgs())
             : Run(parse.GetValue(deployed)!, parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(maxTest),
             parse.GetValue(compare), parse.GetValue(device)!, parse.GetValue(json), Environment.GetCommandLineArgs()));
-        return OutputGuard.Apply(cmd);
+        return CommandGuard.Apply(cmd);
     }
 
     private static int Run(string deployedPath, string datasetName, string? dataDir, int? maxTest, string? comparePath, string device,

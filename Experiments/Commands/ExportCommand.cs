@@ -21,19 +21,22 @@ public static class ExportCommand
         var overwrite = OutputGuard.Overwrite("the file named by --out (and by --json)");
         var cmd = new Command("export", "Export a CAT-trained network as a deployed model for integer-only inference (format: Training/Deploy/DEPLOY.md)");
         foreach (var o in new Option[] { checkpoint, output, dt, overwrite, json }) cmd.Options.Add(o);
-        cmd.SetAction(parse => Claim(parse.GetValue(checkpoint)!, parse.GetValue(output)!, parse.GetValue(overwrite))
+        cmd.SetAction(parse => Claim(parse.GetValue(checkpoint)!, parse.GetValue(output)!, parse.GetValue(overwrite), CommandGuard.Given(parse, dt))
             ? NirExportRun.Run(parse.GetValue(checkpoint)!, parse.GetValue(output)!, parse.GetValue(dt), parse.GetValue(json), Environment.GetCommandLineArgs())
             : Run(parse.GetValue(checkpoint)!, parse.GetValue(output)!, parse.GetValue(json), Environment.GetCommandLineArgs()));
-        return OutputGuard.Apply(cmd);
+        return CommandGuard.Apply(cmd);
     }
 
     /// <summary>Checks --out before any work (writable, not the input, no earlier file unless --overwrite); true for a NIR file.</summary>
-    private static bool Claim(string checkpointPath, string outPath, bool overwrite)
+    private static bool Claim(string checkpointPath, string outPath, bool overwrite, bool dtGiven)
     {
+        bool nir = outPath.EndsWith(".nir", StringComparison.OrdinalIgnoreCase);
+        if (dtGiven && !nir)
+            throw new ArgumentException($"--dt applies to NIR exports only and would be ignored for {outPath}; leave it out, or write a .nir file.");
         if (string.Equals(Path.GetFullPath(checkpointPath), Path.GetFullPath(outPath), StringComparison.Ordinal))
             throw new ArgumentException($"--out {outPath} is the --checkpoint itself; write the export to another file.");
         OutputFile.Claim(outPath, overwrite, "--out");
-        return outPath.EndsWith(".nir", StringComparison.OrdinalIgnoreCase);
+        return nir;
     }
 
     private static int Run(string checkpointPath, string outPath, FileInfo? json, string[] argv)

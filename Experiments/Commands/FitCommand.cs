@@ -100,7 +100,7 @@ public static class FitCommand
             });
             return 0;
         });
-        return OutputGuard.Apply(cmd);
+        return CommandGuard.Apply(cmd);
     }
 
     /// <summary>The summary of a trained model: deployed weights counted, input spike rates measured on test images.</summary>

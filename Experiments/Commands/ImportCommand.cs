@@ -30,7 +30,7 @@ public static class ImportCommand
                 new NirImportOptions { Dt = parse.GetValue(dt), T = parse.GetValue(t), InputShape = ParseShape(parse.GetValue(inputShape)) },
                 parse.GetValue(json), Environment.GetCommandLineArgs());
         });
-        return OutputGuard.Apply(cmd);
+        return CommandGuard.Apply(cmd);
     }
 
     private static FeatureShape? ParseShape(string? text)

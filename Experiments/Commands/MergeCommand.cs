@@ -59,7 +59,7 @@ public static class MergeCommand
                 foreach (var f in report.All) AnsiConsole.MarkupLine($"[grey]wrote {Markup.Escape(f)}[/]");
             return 0;
         });
-        return OutputGuard.Apply(cmd);
+        return CommandGuard.Apply(cmd);
     }
 
     private static string Shorten(IReadOnlyList<string> ids) =>

@@ -49,7 +49,7 @@ public static class PruneCommand
                 parse.GetValue(seed), parse.GetValue(maxTest), parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(device)!, outDir,
                 parse.GetValue(overwrite), parse.GetValue(json), Environment.GetCommandLineArgs());
         });
-        return OutputGuard.Apply(cmd);
+        return CommandGuard.Apply(cmd);
     }
 
     /// <summary>

@@ -45,7 +45,7 @@ public static class ReproduceHopfieldCommand
         foreach (var o in new Option[] { preset, device, seed, outDir, overwrite, weights, dynamics, sizes, json }) cmd.Options.Add(o);
         cmd.SetAction(parse => Run(parse.GetValue(preset)!, parse.GetValue(device)!, parse.GetValue(seed), new DirectoryInfo(OutDir(parse)),
             parse.GetValue(weights), parse.GetValue(dynamics)!, parse.GetValue(sizes), parse.GetValue(overwrite), parse.GetValue(json)));
-        return OutputGuard.Apply(cmd);
+        return CommandGuard.Apply(cmd);
     }
 
     /// <summary>Where a run writes when no <c>--out</c> is given: <c>runs/hopfield/&lt;preset&gt;</c>, under the git-ignored <see cref="CommonOptions.RunsFolder"/>.</summary>

@@ -73,7 +73,7 @@ public static class ReproduceM4Command
             return Run(plan, shardSpec, parse.GetValue(resume), parse.GetValue(overwrite), parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(device)!,
                 parse.GetValue(json));
         });
-        return OutputGuard.Apply(cmd);
+        return CommandGuard.Apply(cmd);
     }
 
     /// <summary>The preset (with its overrides), its grid and where it goes.</summary>

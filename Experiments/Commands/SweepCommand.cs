@@ -57,7 +57,7 @@ public static class SweepCommand
             return SweepConsole.Run(grid, methods, new SweepOptions { OutDir = outDir, Shard = shardSpec, Resume = parse.GetValue(resume), Overwrite = parse.GetValue(overwrite) },
                 datasetName, dataDir, deviceName, parse.GetValue(json));
         });
-        return OutputGuard.Apply(cmd);
+        return CommandGuard.Apply(cmd);
     }
 
     /// <summary>Writes the Slurm job-array script that runs <paramref name="gridPath"/> shard by shard into <paramref name="outDir"/>.</summary>

@@ -30,7 +30,7 @@ public static class TrainBench
         foreach (var o in new Option[] { net, device, batches, batch, compare, python, threads, json }) cmd.Options.Add(o);
         cmd.SetAction(parse => Run(parse.GetValue(net)!, parse.GetValue(device)!, parse.GetValue(batches), parse.GetValue(batch),
             parse.GetValue(compare), parse.GetValue(python)!, parse.GetValue(threads), parse.GetValue(json)));
-        return OutputGuard.Apply(cmd);
+        return CommandGuard.Apply(cmd);
     }
 
     private static int Run(string netName, string device, int batches, int batch, bool compare, string python, int threads,

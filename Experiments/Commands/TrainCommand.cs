@@ -91,7 +91,7 @@ public static class TrainCommand
             return Run(spec, options, datasetName, parse.GetValue(data), parse.GetValue(device)!, outDir, parse.GetValue(resume),
                 parse.GetValue(overwrite), parse.GetValue(warmStart), parse.GetValue(json), Environment.GetCommandLineArgs());
         });
-        return OutputGuard.Apply(cmd);
+        return CommandGuard.Apply(cmd);
     }
 
     private static int Run(NetworkSpec spec, TrainOptions options, string datasetName, string? dataDir, string device,

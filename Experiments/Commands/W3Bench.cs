@@ -32,7 +32,7 @@ public static class W3Bench
         cmd.SetAction(parse => Run(parse.GetValue(n), parse.GetValue(batch), parse.GetValue(t), parse.GetValue(repeats),
             parse.GetValue(device)!, parse.GetValue(inputGrad), parse.GetValue(compare), parse.GetValue(python)!,
             parse.GetValue(threads), parse.GetValue(json)));
-        return OutputGuard.Apply(cmd);
+        return CommandGuard.Apply(cmd);
     }
 
     /// <summary>Median forward, backward and forward+backward milliseconds of one W3 workload.</summary>

@@ -67,6 +67,6 @@ public class ChipCatalogTests
     }
 
     [Fact]
-    public void MissingUserFileIsAnIoError() =>
-        Assert.Throws<IOException>(() => ChipCatalog.Load(Path.Combine(Path.GetTempPath(), "no-such-chips-file.json")));
+    public void MissingUserFileIsRefusedAsNotFound() =>
+        Assert.Throws<FileNotFoundException>(() => ChipCatalog.Load(Path.Combine(Path.GetTempPath(), "no-such-chips-file.json")));
 }
