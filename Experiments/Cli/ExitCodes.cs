@@ -11,9 +11,9 @@ public static class ExitCodes
     public const int Done = 0;
     /// <summary>The work ran and failed: training diverged or ran out of memory, sweep points failed, merge found points missing, an I/O error while writing.</summary>
     public const int Failed = 1;
-    /// <summary>Bad arguments: an unknown option, a value out of range, options that conflict or would be ignored, a bad grid, an output path that cannot be written. Nothing was done.</summary>
+    /// <summary>Bad arguments: an unknown option, a value out of range, options that conflict or would be ignored, a bad grid, an output path that cannot be written, a warm start or comparison that does not fit the network. Nothing was done.</summary>
     public const int BadArguments = 2;
-    /// <summary>Refused: an input file is missing, damaged or wrong in meaning (another shape, another dataset, another network), or the output holds an earlier run or is locked by another. Nothing was changed.</summary>
+    /// <summary>Refused: an input file or dataset is missing or damaged, a resume on other data, the requested device is not on this machine, or the output holds an earlier run or is locked by another. Nothing was changed.</summary>
     public const int Refused = 3;
     /// <summary>An internal error (a bug): the stack trace is printed; please report it.</summary>
     public const int InternalError = 70;

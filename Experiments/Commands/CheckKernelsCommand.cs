@@ -66,8 +66,7 @@ public static class CheckKernelsCommand
                 // An explicitly requested backend that is missing is an error; under 'all' it is a skip.
                 if (kinds.Count == 1)
                 {
-                    AnsiConsole.MarkupLine($"[red]--device {kind.CliName()} is not available: {Markup.Escape(whyNot ?? "")}[/]");
-                    return ExitCodes.BadArguments;
+                    throw new InvalidOperationException($"--device {kind.CliName()} is not available: {whyNot} Run 'spikefit devices' to see every backend."); // exit 3, as train
                 }
                 skipped.Add($"{kind.CliName()}: {whyNot}");
                 AnsiConsole.MarkupLine($"[yellow]skipped {kind.CliName()}: {Markup.Escape(whyNot ?? "")}[/]");

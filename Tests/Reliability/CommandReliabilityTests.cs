@@ -190,6 +190,28 @@ public sealed class CommandReliabilityTests(ITestOutputHelper output) : IDisposa
     }
 
     [SkippableFact]
+    public void Every_command_checks_its_counts_and_refuses_options_it_would_ignore()
+    {
+        string ck = TrainTiny("ck", "--codebook-m", "4");
+        string checkpoint = Path.Combine(ck, "checkpoint.sfck");
+        foreach (var (args, fragment) in new (string[], string)[]
+                 {
+                     (["prune", "--checkpoint", checkpoint, "--dataset", "synthetic", "--max-batches", "-1"], "--max-batches must be at least 1"),
+                     (["prune", "--checkpoint", checkpoint, "--dataset", "synthetic", "--finetune-epochs", "-1"], "--finetune-epochs must be at least 0"),
+                     (["eval", "--checkpoint", checkpoint, "--dataset", "synthetic", "--max-test", "0"], "--max-test must be at least 1"),
+                     (["fit", checkpoint, "--dataset", "synthetic", "--max-test", "0"], "--max-test must be at least 1"),
+                     (["bench", "lif", "--device", "cpu", "--repeats", "0"], "--repeats must be at least 1"),
+                     (["export", "--checkpoint", checkpoint, "--out", _dir.Sub("m.sfdm"), "--dt", "0.001"], "--dt applies to NIR exports only"),
+                     (["eval", "--checkpoint", checkpoint, "--dataset", "synthetic", "--t", "4"], "apply to --nir only"),
+                     (["reproduce", "hopfield", "--sizes", "8,x", "--out", _dir.Sub("h")], "--sizes"),
+                     ([], "Required command"),
+                 })
+            Refused(Spikefit(args), 2, fragment);
+        Assert.False(File.Exists(_dir.Sub("m.sfdm")));
+        Assert.False(Directory.Exists(Path.Combine(Work, "runs"))); // no default folder was created by a refused command
+    }
+
+    [SkippableFact]
     public void Eval_refuses_to_compare_a_deployed_model_with_another_network()
     {
         string mlp = TrainTiny("mlp-cat", "--codebook-m", "4");
