@@ -18,7 +18,11 @@ public sealed record CoreLoad(int Core, int Neurons, int DistinctInputs, long Sy
 /// <param name="Cores">Cores the layer needs (0 when it cannot be mapped).</param>
 /// <param name="Placement">"partition" (trained for the chip's cores), "greedy" (packed by the mapper), "nominal" (no weights: by fan-in), or "refused".</param>
 /// <param name="CoreTable">One row per core.</param>
-public sealed record LayerMapping(string Layer, int NeuronsPerCore, long Cores, string Placement, IReadOnlyList<CoreLoad> CoreTable);
+public sealed record LayerMapping(string Layer, int NeuronsPerCore, long Cores, string Placement, IReadOnlyList<CoreLoad> CoreTable)
+{
+    /// <summary>The core of each neuron (null for a nominal or refused layer); not written to JSON, where it would be one number per neuron.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public int[]? CoreOfNeuron { get; init; }
+}
 
 /// <summary>
 /// Maps one layer onto one chip's cores (DESIGN §6). With the layer's deployed weights
@@ -113,7 +117,7 @@ public static class CoreMapper
             violations.Add($"layer {name}, core {core}: no {n} axon typing: {reason}");
         if (typingFailures.Count > 3)
             violations.Add($"layer {name}: {typingFailures.Count - 3} more cores have no {n} axon typing");
-        return (new LayerMapping(name, table.Count == 0 ? 0 : table.Max(t => t.Neurons), table.Count, placement, table), true);
+        return (new LayerMapping(name, table.Count == 0 ? 0 : table.Max(t => t.Neurons), table.Count, placement, table) { CoreOfNeuron = coreOf }, true);
     }
 
     /// <summary>Counts every core of a placement; with <paramref name="axonTypes"/>, searches each core's axon typing.</summary>
