@@ -89,6 +89,18 @@ public class CoreMapperTests
     }
 
     [Fact]
+    public void WithoutInputOrValueLimitsNeuronsArePackedInOrderUpToTheNeuronLimit()
+    {
+        // 5 neurons, 2 per core, no axon limit: cores [0, 0, 1, 1, 2], none over 2 neurons (the limit itself is allowed).
+        var layer = Sparse("fc", 3, [(0, 1f)], [(1, 1f)], [(2, 1f)], [(0, 2f)], [(1, 2f)]);
+        var r = FitChecker.Check(One(layer), Custom("Pairs", cores: 3, neuronsPerCore: 2));
+        Assert.True(r.Fits, string.Join("; ", r.Violations));
+        Assert.Equal([0, 0, 1, 1, 2], r.Layers[0].CoreOfNeuron);
+        Assert.Equal([2, 2, 1], r.Layers[0].CoreTable.Select(c => c.Neurons));
+        Assert.False(FitChecker.Check(One(layer), Custom("Pairs", cores: 2, neuronsPerCore: 2)).Fits);
+    }
+
+    [Fact]
     public void PerCoreValuesAreCountedOverTheCoresNeuronsOnly()
     {
         // Two neurons with values {1, 2} and two with {3, 4}: a 2-value-per-core chip needs them grouped by values.

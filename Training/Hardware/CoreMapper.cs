@@ -183,11 +183,10 @@ public static class CoreMapper
             Over(t => t.DistinctValues, chip.DistinctValues, $"distinct weight values per core ({chip.ValuesWhat})");
     }
 
-    /// <summary>A layer known only by its counts: every neuron has the nominal fan-in; a dense layer's neurons read the same inputs, a conv layer's are bounded by k neurons × fan-in.</summary>
+    /// <summary>A layer known only by its counts (FitChecker notes it once per chip): every neuron has the nominal fan-in; a dense layer's neurons read the same inputs, a conv layer's are bounded by k neurons × fan-in.</summary>
     private static (LayerMapping, bool) MapNominal(LayerSummary layer, ChipConstraints chip, CoreLimits limits, List<string> violations, List<string> notes)
     {
         string n = chip.Chip, name = layer.Name;
-        notes.Add($"layer {name}: no weights (model description), so mapped by its nominal fan-in {layer.FanIn}: synapses and inputs per core are upper bounds and {(chip.AxonTypes is null ? "" : "the axon typing and ")}per-core values are not counted");
         bool ok = true;
         if (chip.FanInPerNeuron is int fpn && layer.FanIn > fpn)
         {

@@ -52,7 +52,7 @@ public static class CorePacker
             for (int i = 0; i < n; i++)
             {
                 long f = layer.FanIn(i);
-                if (count > 0 && !Fits(limits, count, syn + f))
+                if (count > 0 && !Fits(limits, count + 1, syn + f))
                 {
                     core++;
                     count = 0;

@@ -45,6 +45,11 @@ public static class FitChecker
             mappable &= mapped;
         }
 
+        var nominal = model.Layers.Where(l => l.Connectivity is null).Select(l => l.Name).ToList();
+        if (nominal.Count > 0)
+            notes.Add($"no weights for {string.Join(", ", nominal)} (a model description): mapped by nominal fan-in, so synapses and inputs per core are upper bounds, " +
+                      $"values per core are the layer's{(chip.AxonTypes is null ? "" : " and the axon typing is not checked")}");
+
         long coresNeeded = layers.Sum(m => m.Cores);
         long chips = 0;
         if (mappable)
