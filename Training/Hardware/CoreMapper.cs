@@ -16,7 +16,7 @@ public sealed record CoreLoad(int Core, int Neurons, int DistinctInputs, long Sy
 /// <param name="Layer">Layer name.</param>
 /// <param name="NeuronsPerCore">Most neurons of this layer on one core (0: not mapped).</param>
 /// <param name="Cores">Cores the layer needs (0 when it cannot be mapped).</param>
-/// <param name="Placement">"partition" (trained for the chip's cores), "greedy" (packed by the mapper), "nominal" (no weights: by fan-in), or "refused".</param>
+/// <param name="Placement">"partition" (trained for the chip's cores), "greedy" (grouped by overlap, <see cref="CorePacker"/>), "in order" (no per-core input or value limit: packed in neuron order), "nominal" (no weights: by fan-in), or "refused".</param>
 /// <param name="CoreTable">One row per core.</param>
 public sealed record LayerMapping(string Layer, int NeuronsPerCore, long Cores, string Placement, IReadOnlyList<CoreLoad> CoreTable)
 {
@@ -106,7 +106,7 @@ public static class CoreMapper
             if (layer.Partition is { } bad)
                 notes.Add($"layer {name}: its core partition has {bad.CoreOfNeuron.Length} entries for {c.Neurons} neurons (a conv layer's rows are channels, not neurons); packed by the mapper instead");
             coreOf = CorePacker.Pack(c, limits);
-            placement = "greedy";
+            placement = limits.Inputs is null && limits.Values is null ? "in order" : "greedy";
         }
 
         var table = CoreTable(c, coreOf, values, layer.WeightBits, chip.AxonTypes, out var typingFailures);
