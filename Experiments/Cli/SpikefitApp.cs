@@ -20,6 +20,7 @@ public static class SpikefitApp
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ReproduceCommand.Create());
         root.Subcommands.Add(FitCommand.Create());
+        root.Subcommands.Add(DeployCommand.Create());
         root.Subcommands.Add(PruneCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());

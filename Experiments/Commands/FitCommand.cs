@@ -22,11 +22,15 @@ public static class FitCommand
         var maxTest = new Option<int>("--max-test") { Description = "For a checkpoint: test images used to measure spike rates", DefaultValueFactory = _ => 2000 };
         var chips = new Option<FileInfo[]>("--chips") { Description = "Extra chip profiles (same layout as Training/Hardware/chips.json); a chip of the same name replaces the given fields", AllowMultipleArgumentsPerToken = true };
         var energy = new Option<FileInfo?>("--energy") { Description = "Energy constants overriding Training/Energy/energy.json (entries given replace the built-in ones)" };
+        var perCore = new Option<bool>("--per-core") { Description = "Also print each layer's per-core table (neurons, distinct inputs, synapses, distinct values, axon typing) for every chip" };
+        var mapping = new Option<FileInfo?>("--mapping") { Description = "Write the per-chip mapping with every layer's per-core table as markdown (e.g. mapping.md)" };
         var json = CommonOptions.Json();
         var cmd = new Command("fit", "Check which neuromorphic chips a model fits (cores, chips, violated constraints) and estimate its energy per inference");
         cmd.Arguments.Add(model);
         cmd.Options.Add(chips);
         cmd.Options.Add(energy);
+        cmd.Options.Add(perCore);
+        cmd.Options.Add(mapping);
         cmd.Options.Add(json);
         cmd.Options.Add(dataset);
         cmd.Options.Add(data);
@@ -52,16 +56,23 @@ public static class FitCommand
             AnsiConsole.Write(layers);
 
             var results = FitChecker.Check(summary, profiles);
-            var fit = new Table().Border(TableBorder.Rounded).AddColumns("chip", "fits", "cores", "chips", "violations / notes");
+            var fit = new Table().Border(TableBorder.Rounded).AddColumns("chip", "fits", "cores", "chips", "violations / notes / profile gaps");
             foreach (var r in results)
             {
                 var lines = r.Violations.Select(v => $"[red]•[/] {Markup.Escape(v)}")
-                    .Concat(r.Notes.Select(n => $"[grey]note: {Markup.Escape(n)}[/]")).ToList();
+                    .Concat(r.Notes.Select(n => $"[grey]note: {Markup.Escape(n)}[/]"))
+                    .Concat(r.Warnings.Where(w => !w.Contains(" is uncertain")).Select(w => $"[grey]profile: {Markup.Escape(w)}[/]")).ToList();
                 fit.AddRow(Markup.Escape(r.Chip), r.Fits ? "[green]yes[/]" : "[red]no[/]",
                     r.ChipsNeeded > 0 ? r.CoresNeeded.ToString("N0") : "-", r.ChipsNeeded > 0 ? r.ChipsNeeded.ToString("N0") : "-",
                     lines.Count == 0 ? "-" : string.Join("\n", lines));
             }
             AnsiConsole.Write(fit);
+            if (parse.GetValue(perCore)) WritePerCore(results);
+            if (parse.GetValue(mapping) is { } mappingFile)
+            {
+                SpikeFit.Training.IO.AtomicFile.WriteAllText(mappingFile.FullName, MappingReport.ToMarkdown(summary.Name, results));
+                AnsiConsole.MarkupLine($"[grey]wrote {Markup.Escape(mappingFile.FullName)}[/]");
+            }
             var uncertain = profiles.SelectMany(p => p.Figures().Where(f => f.Figure.Uncertain).Select(f => $"{p.Name}.{f.Field}")).ToList();
             if (uncertain.Count > 0)
                 AnsiConsole.MarkupLine($"[grey]uncertain figures: {Markup.Escape(string.Join(", ", uncertain))}[/]");
@@ -86,6 +97,8 @@ public static class FitCommand
                 provenance = CommonOptions.Provenance("spikefit fit " + file.Name),
                 model = summary,
                 chips = profiles,
+                // Per chip: fits, coresNeeded, chipsNeeded, firstViolation, violations, notes, warnings (profile gaps)
+                // and each layer's per-core table.
                 fit = results,
                 energy = new
                 {
@@ -101,6 +114,36 @@ public static class FitCommand
             return 0;
         });
         return CommandGuard.Apply(cmd);
+    }
+
+    /// <summary>Each chip's layers, one row per core (cores past the 32nd of a layer summarised by their largest counts).</summary>
+    private static void WritePerCore(IReadOnlyList<FitResult> results)
+    {
+        foreach (var r in results)
+            foreach (var l in r.Layers.Where(l => l.CoreTable.Count > 0))
+            {
+                bool typed = l.CoreTable.Any(c => c.Typing is not null);
+                var t = new Table().Border(TableBorder.Simple)
+                    .Title($"{Markup.Escape(r.Chip)} — {Markup.Escape(l.Layer)}: {l.Cores:N0} cores ({l.Placement})")
+                    .AddColumns("core", "neurons", "distinct inputs", "synapses", "memory bits", "distinct values", "max values / neuron");
+                if (typed) t.AddColumn("axon typing");
+                foreach (var c in l.CoreTable.Take(32))
+                {
+                    var row = new List<string> { c.Core.ToString(), c.Neurons.ToString("N0"), c.DistinctInputs.ToString("N0"), c.Synapses.ToString("N0"),
+                        c.MemoryBits.ToString("N0"), c.DistinctValues.ToString(), c.MaxValuesPerNeuron.ToString() };
+                    if (typed) row.Add(c.Typing ?? "");
+                    t.AddRow(row.ToArray());
+                }
+                if (l.CoreTable.Count > 32)
+                {
+                    var rest = l.CoreTable.Skip(32).ToList();
+                    var row = new List<string> { $"{rest.Count:N0} more", $"≤ {rest.Max(c => c.Neurons):N0}", $"≤ {rest.Max(c => c.DistinctInputs):N0}",
+                        $"≤ {rest.Max(c => c.Synapses):N0}", $"≤ {rest.Max(c => c.MemoryBits):N0}", $"≤ {rest.Max(c => c.DistinctValues)}", $"≤ {rest.Max(c => c.MaxValuesPerNeuron)}" };
+                    if (typed) row.Add($"{rest.Count(c => c.Typing == "none")} without");
+                    t.AddRow(row.ToArray());
+                }
+                AnsiConsole.Write(t);
+            }
     }
 
     /// <summary>The summary of a trained model: deployed weights counted, input spike rates measured on test images.</summary>

@@ -10,8 +10,11 @@ public class FitCheckerTests
     {
         var r = FitChecker.Check(Mlp(300, 100), Chip("TrueNorth"));
         Assert.False(r.Fits);
+        // Dense weights: every neuron reads 300 inputs, more than one core's 256 axons, so no core can hold any of them.
         var v = Assert.Single(r.Violations);
-        Assert.Equal("layer fc1: fan-in 300 exceeds TrueNorth's 256 axons per core (needs input splitting, not supported)", v);
+        Assert.Equal("layer fc1: 100 of 100 neurons cannot sit on any TrueNorth core (neuron 0: fan-in 300; 300 inputs > 256 input axons per core)", v);
+        Assert.Equal("refused", r.Layers[0].Placement);
+        Assert.Equal(0, r.ChipsNeeded);
         Assert.Contains(r.Notes, n => n.Contains("fc1") && n.Contains("spikes only"));
     }
 
@@ -40,14 +43,17 @@ public class FitCheckerTests
     {
         var tn = FitChecker.Check(Mlp(200, 100, perNeuron: 16, layerValues: 16), Chip("TrueNorth"));
         Assert.False(tn.Fits);
-        Assert.Contains("layer fc1: 16 distinct weight values per neuron; TrueNorth allows 4 (axon types)", tn.Violations);
-        Assert.Contains("layer fc2: 16 distinct weight values per neuron; TrueNorth allows 4 (axon types)", tn.Violations);
+        // The per-neuron count rules out any axon typing, so the per-core typing lines are not repeated.
+        Assert.Equal(["layer fc1: 100 of 100 neurons have more than 4 distinct weight values (up to 16); TrueNorth allows 4 per neuron (axon types)",
+                      "layer fc2: 10 of 10 neurons have more than 4 distinct weight values (up to 16); TrueNorth allows 4 per neuron (axon types)"],
+            tn.Violations);
+        Assert.All(tn.Layers.SelectMany(l => l.CoreTable), c => Assert.Equal("none", c.Typing));
 
-        // DYNAP-SE: fan-in 60 ≤ 64; 300 neurons → 2 cores of 256.
+        // DYNAP-SE: fan-in 60 ≤ 64, but each neuron alone holds 16 values and a core only 4 synapse types.
         var small = new ModelSummary("s", 8, [Dense("fc1", 60, 300, 16, 16, 8, analog: false)]);
         var dy = FitChecker.Check(small, Chip("DYNAP-SE"));
         Assert.False(dy.Fits);
-        Assert.Equal("layer fc1: 16 distinct weight values in the layer (an upper bound per core); DYNAP-SE allows 4 per core (synapse types)",
+        Assert.Equal("layer fc1: 300 of 300 neurons cannot sit on any DYNAP-SE core (neuron 0: fan-in 60; 16 distinct weight values > 4 per core)",
             Assert.Single(dy.Violations));
 
         var four = new ModelSummary("s", 8, [Dense("fc1", 60, 300, 4, 4, 8, analog: false)]);
@@ -57,11 +63,18 @@ public class FitCheckerTests
     }
 
     [Fact]
-    public void DynapSePerCoreScopeCountsTheLayerNotTheNeuron()
+    public void DynapSePerCoreScopeGroupsNeuronsSharingTheirValues()
     {
-        // Each neuron uses 4 values but the layer 8: fine for TrueNorth's per-neuron types, not for DYNAP-SE's per-core ones.
+        // Each neuron uses 4 values but the layer 8: fine for TrueNorth's per-neuron types. On DYNAP-SE
+        // (4 values per core) the mapper groups neurons with the same 4 values (neuron o uses
+        // {1 + (o + k) % 8}, k < 4: 8 classes, o mod 8), one class per core: 8 cores > 4 per chip.
+        // (The count-only checker refused this layer outright for its 8 values in the layer.)
         var model = new ModelSummary("s", 8, [Dense("fc1", 60, 100, 4, 8, 8, analog: false)]);
-        Assert.Contains(FitChecker.Check(model, Chip("DYNAP-SE")).Violations, v => v.Contains("8 distinct weight values in the layer"));
+        var dy = FitChecker.Check(model, Chip("DYNAP-SE"));
+        Assert.Equal(8, dy.CoresNeeded);
+        Assert.All(dy.Layers[0].CoreTable, c => Assert.Equal(4, c.DistinctValues));
+        Assert.Equal([13, 13, 13, 13, 12, 12, 12, 12], dy.Layers[0].CoreTable.Select(c => c.Neurons));
+        Assert.Equal("needs 2 chips (8 cores > 4 per chip)", Assert.Single(dy.Violations));
         Assert.True(FitChecker.Check(model, Chip("TrueNorth")).Fits);
     }
 

@@ -42,10 +42,15 @@ public static class ModelMetrics
                 var store = storage?.Invoke(w, effective) ?? StorageOf(w, effective);
                 bool analogInput = analog && !inputRates.ContainsKey(w.Name);
                 double rate = inputRates.GetValueOrDefault(w.Name);
-                layers.Add(w.Kind == LayerKind.Conv
+                var summary = layer is Conv2dLayer conv
                     ? ModelSummary.FromWeights(w.Name, effective, w.OutChannels, w.FanIn, store.Bits, store.Scope, analogInput, rate,
-                        LayerKind.Conv, positions: layer.OutputShape.H * layer.OutputShape.W, inputs: shape.Size)
-                    : ModelSummary.FromWeights(w.Name, effective, w.OutChannels, w.FanIn, store.Bits, store.Scope, analogInput, rate));
+                        LayerKind.Conv, positions: layer.OutputShape.H * layer.OutputShape.W, inputs: shape.Size) with
+                    {
+                        Connectivity = LayerConnectivity.Conv(effective, conv.OutChannels, conv.Kernel, conv.Padding,
+                            conv.InputShape.H, conv.InputShape.W, conv.InputShape.C),
+                    }
+                    : ModelSummary.FromWeights(w.Name, effective, w.OutChannels, w.FanIn, store.Bits, store.Scope, analogInput, rate);
+                layers.Add(summary with { Partition = w.Constraint?.Partition });
             }
             shape = layer.OutputShape;
         }

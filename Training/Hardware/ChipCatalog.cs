@@ -16,7 +16,7 @@ public static class ChipCatalog
     private static readonly string[] FigureFields =
     [
         "coresPerChip", "neuronsPerCore", "axonsPerCore", "fanInPerNeuron", "synapsesPerCore", "synapseMemoryBitsPerCore",
-        "neuronsPerChip", "synapsesPerChip", "weightBits", "inputLayerWeightBits", "distinctValues", "analogInput",
+        "neuronsPerChip", "synapsesPerChip", "weightBits", "inputLayerWeightBits", "distinctValues", "axonTypes", "analogInput",
     ];
     private static readonly string[] TextFields = ["name", "description", "distinctScope", "distinctWhat"];
 
@@ -125,6 +125,7 @@ public static class ChipCatalog
             WeightBits = Fig("weightBits"),
             InputLayerWeightBits = Fig("inputLayerWeightBits"),
             DistinctValues = Fig("distinctValues"),
+            AxonTypes = Fig("axonTypes"),
             DistinctScope = Text("distinctScope", "neuron"),
             DistinctWhat = Text("distinctWhat", "distinct weight values"),
             AnalogInput = Fig("analogInput"),

@@ -35,6 +35,11 @@ public sealed record ChipProfile
     public Figure? InputLayerWeightBits { get; init; }
     /// <summary>Distinct weight values allowed within <see cref="DistinctScope"/>.</summary>
     public Figure? DistinctValues { get; init; }
+    /// <summary>
+    /// Types an input axon of a core can have, one type per axon shared by every neuron of the core; each
+    /// neuron holds one weight per type, so W[i, j] = c_i[type(j)] within a core (TrueNorth: 4). Null: no such rule.
+    /// </summary>
+    public Figure? AxonTypes { get; init; }
     /// <summary>"neuron" (each neuron's inputs) or "core" (all neurons of a core share the values).</summary>
     public string DistinctScope { get; init; } = "neuron";
     /// <summary>What the distinct values are called on this chip (printed in violations, e.g. "axon types").</summary>
@@ -51,7 +56,7 @@ public sealed record ChipProfile
             ("fanInPerNeuron", FanInPerNeuron), ("synapsesPerCore", SynapsesPerCore),
             ("synapseMemoryBitsPerCore", SynapseMemoryBitsPerCore), ("neuronsPerChip", NeuronsPerChip),
             ("synapsesPerChip", SynapsesPerChip), ("weightBits", WeightBits), ("inputLayerWeightBits", InputLayerWeightBits),
-            ("distinctValues", DistinctValues), ("analogInput", AnalogInput),
+            ("distinctValues", DistinctValues), ("axonTypes", AxonTypes), ("analogInput", AnalogInput),
         };
         foreach (var (f, fig) in all)
             if (fig is not null) yield return (f, fig);

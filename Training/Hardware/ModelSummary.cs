@@ -59,6 +59,15 @@ public sealed record LayerSummary(
         }
     }
 
+    /// <summary>
+    /// The layer's synapses from its deployed weights (which input each neuron reads, with which value),
+    /// for the core mapper; null for a layer known only by its counts (a model description read from JSON).
+    /// </summary>
+    [JsonIgnore] public LayerConnectivity? Connectivity { get; init; }
+
+    /// <summary>The cores training placed the layer's neurons on (<see cref="CorePartition"/>), if it was trained for a chip's cores.</summary>
+    [JsonIgnore] public CorePartition? Partition { get; init; }
+
     /// <summary>Mean non-zero connections per input neuron (the fan-out used in SOP_l = spikes × fan-out).</summary>
     public double FanOut => Inputs == 0 ? 0 : (double)NonZeroSynapses / Inputs;
 
@@ -132,8 +141,10 @@ public sealed record ModelSummary(string Name, int TimeSteps, IReadOnlyList<Laye
             maxPerNeuron = Math.Max(maxPerNeuron, row.Count);
         }
         int neurons = checked(outChannels * positions);
+        // A dense layer's synapses are its weights; a conv layer's also need its geometry (ModelMetrics adds them).
+        var connectivity = kind == LayerKind.Dense && positions == 1 ? LayerConnectivity.Dense(weights, outChannels, fanIn) : null;
         return new LayerSummary(name, kind, inputs ?? fanIn, fanIn, neurons, (long)neurons * fanIn, nonZero * positions,
-            weights.Length, weightBits, layer.Count, maxPerNeuron, scope, analogInput, inputRate);
+            weights.Length, weightBits, layer.Count, maxPerNeuron, scope, analogInput, inputRate) { Connectivity = connectivity };
     }
 
     public static readonly JsonSerializerOptions JsonOptions = new()
