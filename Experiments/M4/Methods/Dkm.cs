@@ -15,10 +15,11 @@ public sealed class Dkm(float temperature = 0.1f, int iterations = 3) : IM4Metho
     public string Description => $"DKM: differentiable soft k-means to M float centroids per layer (τ = {temperature}·std, {iterations} iterations per forward; Cho et al. 2022), snapped to hard assignments";
     public bool UsesBits => false;
     public bool UsesM => true;
+    public bool HasTemperature => true;
 
     public SpikingNetwork Compress(M4MethodRun run)
     {
-        using var dkm = run.Build(run.Spec with { Constraint = new DkmSpec(run.M, temperature, iterations, InitSeed: run.Point.Seed) });
+        using var dkm = run.Build(run.Spec with { Constraint = new DkmSpec(run.M, (float)(run.Temperature ?? temperature), iterations, InitSeed: run.Point.Seed) });
         run.Fit(dkm);
         var snapped = dkm.Snapshot();
         foreach (var layer in dkm.Layers.OfType<IWeightedLayer>())
