@@ -1,3 +1,4 @@
+using SpikeFit.Kernels.Codebook;
 using SpikeFit.Kernels.Core;
 using SpikeFit.Training.Compression;
 using SpikeFit.Training.Models;
@@ -48,7 +49,8 @@ public sealed class LearnedRivalConstraintTests
         float s0 = lsq.StepValue;
         var w = output.Weight.Value.ToArray();
         var (levels0, _) = lsq.Deployed();
-        if (bits == 2) Assert.Contains(levels0, q => q == LsqMath.Qp(bits)); // some weights clip, so both branches are exercised
+        var (qn, qp) = CodebookMath.GridRange(bits); // (−Q_N, Q_P)
+        if (bits == 2) Assert.Contains(levels0, q => q == qp); // some weights clip, so both branches are exercised
 
         // ∂L/∂Ŵ from the full-precision network computing with the same Ŵ.
         var snapped = net.Layers.OfType<IWeightedLayer>().ToDictionary(l => l.Weight.Name, l => l.EffectiveWeights());
@@ -58,7 +60,7 @@ public sealed class LearnedRivalConstraintTests
         for (int i = 0; i < w.Length; i++)
         {
             float v = w[i] / s0;
-            bool inside = v > -LsqMath.Qn(bits) && v < LsqMath.Qp(bits);
+            bool inside = v > qn && v < qp;
             Assert.Equal(inside ? dLdWhat[i] : 0f, weightGrad[i], 6);
         }
 
@@ -85,7 +87,7 @@ public sealed class LearnedRivalConstraintTests
         Assert.False(double.IsNaN(fd), "every step perturbation flipped a level");
         double straightThrough = 0;
         for (int i = 0; i < w.Length; i++) straightThrough += weightGrad[i] * (double)(w[i] / s0);
-        double expected = LsqMath.GradientScale(w.Length, bits) * (fd - straightThrough);
+        double expected = (fd - straightThrough) / Math.Sqrt((double)w.Length * qp); // g = 1/√(N·Q_P)
         Assert.True(Math.Abs(expected) > 1e-6, $"a vanishing step gradient ({expected:G3}) would pass trivially");
         Assert.True(Math.Abs(analytic - expected) <= 0.02 * Math.Abs(expected) + 1e-7,
             $"b={bits}: analytic ∂L/∂s {analytic:G6}, from finite differences {expected:G6}");

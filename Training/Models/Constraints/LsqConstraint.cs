@@ -1,3 +1,4 @@
+using SpikeFit.Kernels.Codebook;
 using SpikeFit.Kernels.Core;
 using SpikeFit.Training.Compression;
 using CodebookScope = SpikeFit.Training.Hardware.CodebookScope;
@@ -9,9 +10,10 @@ namespace SpikeFit.Training.Models.Constraints;
 /// Ŵ = s·round(clamp(W/s, −Q_N, Q_P)), one learned step s per layer (a trainable tensor
 /// "&lt;layer&gt;.lsq_step", saved in checkpoints), initialised to 2·mean|W|/√Q_P. Backward is the
 /// straight-through estimator for W inside the clip range (zero outside) and the paper's step
-/// gradient, scaled by 1/√(N·Q_P) (<see cref="LsqMath.Backward"/>). The arithmetic runs on the
-/// host (<see cref="LsqMath"/>, float64 sums) with one download and upload per forward and
-/// backward: a stated host path, correct on every backend, not a device kernel.
+/// gradient, scaled by 1/√(N·Q_P) (<see cref="Ste.LsqBackward"/>; rounding half away from zero). The
+/// arithmetic runs on the host (<see cref="Ste.LsqForward"/>, <see cref="Ste.LsqBackward"/>, float64 sum
+/// for the step) with one download and upload per forward and backward: a stated host path, correct
+/// on every backend, not a device kernel.
 /// </summary>
 public sealed class LsqConstraint : WeightConstraint
 {
@@ -31,9 +33,22 @@ public sealed class LsqConstraint : WeightConstraint
         if (bits is < 2 or > 16) throw new ArgumentException($"{weight.Name}: LSQ needs 2..16 bits, got {bits}.");
         Bits = bits;
         Step = new Parameter(backend, ParameterName("lsq_step"), new[] { 1, 1 },
-            new[] { LsqMath.InitialStep(weight.Value.ToArray(), bits) }, decay: false) { LearningRateScale = stepLearningRateScale };
+            new[] { InitialStep(weight.Value.ToArray(), bits) }, decay: false) { LearningRateScale = stepLearningRateScale };
         Parameters = new[] { Step };
         _quantized = backend.Allocate<float>(weight.Length);
+    }
+
+    /// <summary>The step is kept at least this large, so w / s stays finite.</summary>
+    public const float MinStep = 1e-8f;
+
+    /// <summary>The paper's 2·mean|w|/√Q_P, or <see cref="MinStep"/> for all-zero weights.</summary>
+    private static float InitialStep(float[] w, int bits) => Math.Max(Ste.LsqInitialStep(w, bits), MinStep);
+
+    /// <summary>The integer level of one weight: round(clamp(w/s, −Q_N, Q_P)), half away from zero (as the forward).</summary>
+    public static int Level(float w, float step, int bits)
+    {
+        var (qn, qp) = CodebookMath.GridRange(bits);
+        return (int)CodebookMath.RoundHalfAway(Math.Clamp(w / step, qn, qp));
     }
 
     /// <summary>The current step s, read from the device.</summary>
@@ -44,14 +59,14 @@ public sealed class LsqConstraint : WeightConstraint
     {
         float s = StepValue;
         var w = Weight.Value.ToArray();
-        return (w.Select(v => LsqMath.Level(v, s, Bits)).ToArray(), s);
+        return (w.Select(v => Level(v, s, Bits)).ToArray(), s);
     }
 
     public override DeviceBuffer<float> Effective()
     {
         var w = Weight.Value.ToArray();
         var q = new float[w.Length];
-        LsqMath.Forward(w, StepValue, Bits, q);
+        Ste.LsqForward(w, StepValue, Bits, q);
         _quantized.CopyFrom(q);
         return _quantized;
     }
@@ -59,17 +74,18 @@ public sealed class LsqConstraint : WeightConstraint
     public override void Backward()
     {
         var w = Weight.Value.ToArray();
-        var grad = Weight.Grad.ToArray();
-        double gs = LsqMath.Backward(w, StepValue, Bits, grad);
+        var gradQuantized = Weight.Grad.ToArray();
+        var grad = new float[w.Length];
+        float gs = Ste.LsqBackward(w, StepValue, Bits, gradQuantized, grad);
         Weight.Grad.CopyFrom(grad);
-        Step.Grad.CopyFrom(new[] { (float)gs });
+        Step.Grad.CopyFrom(new[] { gs });
     }
 
     /// <summary>Keeps the step positive (an optimiser step could push it through zero).</summary>
     public override void AfterUpdate()
     {
         float s = StepValue;
-        if (!(s >= LsqMath.MinStep)) Step.Value.CopyFrom(new[] { float.IsNaN(s) ? LsqMath.MinStep : Math.Max(Math.Abs(s), LsqMath.MinStep) });
+        if (!(s >= MinStep)) Step.Value.CopyFrom(new[] { float.IsNaN(s) ? MinStep : Math.Max(Math.Abs(s), MinStep) });
     }
 
     public override void Dispose()
