@@ -50,7 +50,7 @@ public static class M4Plots
             Save(folder, AccuracyVsEnergy, Scatter(nets, styles, r => r.EnergyUjMean, "energy per inference (µJ, Horowitz 45 nm)", "accuracy vs energy")),
             Save(folder, AccuracyVsSize, Scatter(nets, styles, r => r.ModelSizeKibMean, "model size (KiB)", "accuracy vs model size")),
             Save(folder, AccuracyByMethod, ByMethod(nets, styles)),
-            Save(folder, AccuracyVsBits, Scatter(nets, styles, r => r.BitsPerSynapseMean, "bits per synapse (weights, codebooks and biases)", "accuracy vs bits per synapse", front: true)),
+            Save(folder, AccuracyVsBits, Scatter(nets, styles, r => r.BitsPerSynapseMean, "bits per synapse (stored index or value per weight)", "accuracy vs bits per synapse", front: true)),
         };
     }
 
