@@ -42,35 +42,60 @@ public sealed class DkmMath
         for (int m = 0; m < _m; m++) a[m] /= z;
     }
 
+    /// <summary>
+    /// Weights per chunk of the parallel loops. Sums over weights are accumulated per chunk and the chunks
+    /// added in order, so the result does not depend on the number of threads (deterministic).
+    /// </summary>
+    public const int Chunk = 8192;
+
+    private static int Chunks(int n) => (n + Chunk - 1) / Chunk;
+
     /// <summary>Runs the iterations from <paramref name="start"/> (c⁰) and writes Ŵ.</summary>
     public void Forward(ReadOnlySpan<float> w, ReadOnlySpan<float> start, Span<float> effective)
     {
         if (start.Length != _m) throw new ArgumentException($"DKM: {start.Length} starting centroids, M = {_m}.");
+        if (effective.Length != w.Length) throw new ArgumentException($"DKM: {effective.Length} outputs for {w.Length} weights.");
         for (int m = 0; m < _m; m++) _centroids[0][m] = start[m];
-        Span<double> a = stackalloc double[_m];
-        var sum = new double[_m];
+        var weights = w.ToArray();
+        int chunks = Chunks(weights.Length);
+        var zPart = new double[chunks][];
+        var sPart = new double[chunks][];
         for (int t = 0; t < _iterations; t++)
         {
             var c = _centroids[t];
-            var z = _mass[t];
-            Array.Clear(sum);
-            Array.Clear(z);
-            for (int i = 0; i < w.Length; i++)
+            Parallel.For(0, chunks, k =>
             {
-                Assign(w[i], c, a);
-                for (int m = 0; m < _m; m++) { z[m] += a[m]; sum[m] += a[m] * w[i]; }
-            }
+                Span<double> a = stackalloc double[_m];
+                var z = zPart[k] = new double[_m];
+                var sum = sPart[k] = new double[_m];
+                for (int i = k * Chunk, end = Math.Min(weights.Length, i + Chunk); i < end; i++)
+                {
+                    Assign(weights[i], c, a);
+                    for (int m = 0; m < _m; m++) { z[m] += a[m]; sum[m] += a[m] * weights[i]; }
+                }
+            });
+            var mass = _mass[t];
+            Array.Clear(mass);
+            var total = new double[_m];
+            for (int k = 0; k < chunks; k++)
+                for (int m = 0; m < _m; m++) { mass[m] += zPart[k][m]; total[m] += sPart[k][m]; }
             // A centroid no weight is near (mass underflowed to 0) stays where it was.
-            for (int m = 0; m < _m; m++) _centroids[t + 1][m] = z[m] > 0 ? sum[m] / z[m] : c[m];
+            for (int m = 0; m < _m; m++) _centroids[t + 1][m] = mass[m] > 0 ? total[m] / mass[m] : c[m];
         }
         var last = _centroids[_iterations];
-        for (int i = 0; i < w.Length; i++)
+        var result = new float[weights.Length];
+        Parallel.For(0, chunks, k =>
         {
-            Assign(w[i], last, a);
-            double v = 0;
-            for (int m = 0; m < _m; m++) v += a[m] * last[m];
-            effective[i] = (float)v;
-        }
+            Span<double> a = stackalloc double[_m];
+            for (int i = k * Chunk, end = Math.Min(weights.Length, i + Chunk); i < end; i++)
+            {
+                Assign(weights[i], last, a);
+                double v = 0;
+                for (int m = 0; m < _m; m++) v += a[m] * last[m];
+                result[i] = (float)v;
+            }
+        });
+        result.CopyTo(effective);
     }
 
     /// <summary>
@@ -79,44 +104,68 @@ public sealed class DkmMath
     /// </summary>
     public double[] Backward(ReadOnlySpan<float> w, Span<float> grad)
     {
-        var gw = new double[w.Length];
-        var gc = new double[_m];
-        Span<double> a = stackalloc double[_m];
-        Span<double> ga = stackalloc double[_m];
+        var weights = w.ToArray();
+        var upstream = grad.ToArray();
+        int n = weights.Length, chunks = Chunks(n);
+        var gw = new double[n];
+        var gcPart = new double[chunks][];
         // Ŵ_i = Σ_m a_im c_m with a from c^T.
         var last = _centroids[_iterations];
-        for (int i = 0; i < w.Length; i++)
+        Parallel.For(0, chunks, k =>
         {
-            Assign(w[i], last, a);
-            double g = grad[i];
-            for (int m = 0; m < _m; m++) { ga[m] = g * last[m]; gc[m] += g * a[m]; }
-            SoftAssignmentBackward(w[i], last, a, ga, ref gw[i], gc);
-        }
+            Span<double> a = stackalloc double[_m];
+            Span<double> ga = stackalloc double[_m];
+            var gc = gcPart[k] = new double[_m];
+            for (int i = k * Chunk, end = Math.Min(n, i + Chunk); i < end; i++)
+            {
+                Assign(weights[i], last, a);
+                double g = upstream[i];
+                for (int m = 0; m < _m; m++) { ga[m] = g * last[m]; gc[m] += g * a[m]; }
+                SoftAssignmentBackward(weights[i], last, a, ga, ref gw[i], gc);
+            }
+        });
+        var gcNext = Reduce(gcPart);
         // c^(t+1)_m = S_m / Z_m, S_m = Σ_i a^t_im w_i, Z_m = Σ_i a^t_im, a^t from c^t.
         for (int t = _iterations - 1; t >= 0; t--)
         {
             var c = _centroids[t];
             var next = _centroids[t + 1];
             var z = _mass[t];
-            var gcPrev = new double[_m];
-            for (int i = 0; i < w.Length; i++)
+            var gcOfNext = gcNext;
+            Parallel.For(0, chunks, k =>
             {
-                Assign(w[i], c, a);
-                for (int m = 0; m < _m; m++)
+                Span<double> a = stackalloc double[_m];
+                Span<double> ga = stackalloc double[_m];
+                var gcPrev = gcPart[k] = new double[_m];
+                for (int i = k * Chunk, end = Math.Min(n, i + Chunk); i < end; i++)
                 {
-                    if (!(z[m] > 0)) { ga[m] = 0; continue; }
-                    double perMass = gc[m] / z[m];
-                    ga[m] = perMass * (w[i] - next[m]);
-                    gw[i] += perMass * a[m];
+                    Assign(weights[i], c, a);
+                    for (int m = 0; m < _m; m++)
+                    {
+                        if (!(z[m] > 0)) { ga[m] = 0; continue; }
+                        double perMass = gcOfNext[m] / z[m];
+                        ga[m] = perMass * (weights[i] - next[m]);
+                        gw[i] += perMass * a[m];
+                    }
+                    SoftAssignmentBackward(weights[i], c, a, ga, ref gw[i], gcPrev);
                 }
-                SoftAssignmentBackward(w[i], c, a, ga, ref gw[i], gcPrev);
-            }
+            });
+            var reduced = Reduce(gcPart);
             // A centroid that kept its place (zero mass) passes its gradient straight to its previous value.
-            for (int m = 0; m < _m; m++) if (!(z[m] > 0)) gcPrev[m] += gc[m];
-            gc = gcPrev;
+            for (int m = 0; m < _m; m++) if (!(z[m] > 0)) reduced[m] += gcOfNext[m];
+            gcNext = reduced;
         }
-        for (int i = 0; i < w.Length; i++) grad[i] = (float)gw[i];
-        return gc;
+        for (int i = 0; i < n; i++) grad[i] = (float)gw[i];
+        return gcNext;
+    }
+
+    /// <summary>Σ over chunks, in chunk order.</summary>
+    private double[] Reduce(double[][] parts)
+    {
+        var total = new double[_m];
+        foreach (var part in parts)
+            for (int m = 0; m < _m; m++) total[m] += part[m];
+        return total;
     }
 
     /// <summary>
