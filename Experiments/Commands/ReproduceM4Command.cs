@@ -39,15 +39,20 @@ public static class ReproduceM4Command
         var slurmOut = new Option<string?>("--slurm-out") { Description = "With --emit-slurm: the script's path (default <out>/m4-<preset>.sbatch)" };
         var list = new Option<bool>("--list") { Description = "Print the preset's points (ids, methods, shards) and exit" };
         var migrate = new Option<bool>("--migrate") { Description = "Move the runs.csv of --out written by an earlier version into this version's table (points.csv + grid.json), then exit; continue with --resume" };
+        var tune = new Option<bool>("--tune")
+        {
+            Description = "Tune every method the same way before it is measured: fine-tune lr × {0.5, 1, 2} of the preset's (and DKM's τ ∈ {0.05, 0.1, 0.2}), " +
+                          "each scored on the last 10 % of the training set held out; the best is retrained on the whole training set (several times the cost)",
+        };
         var json = CommonOptions.Json();
         var overwrite = OutputGuard.Overwrite("the table in --out (and the --json file): start afresh");
         var cmd = new Command("m4", "The M = 4 comparison: quantize-then-cluster baselines vs SpikeFit CAT (+ FSC), into CSV tables, a summary and plots");
-        foreach (var o in new Option[] { preset, dataset, data, device, outDir, resume, overwrite, methods, nets, seeds, shard, emit, shards, slurmOut, list, migrate, json })
+        foreach (var o in new Option[] { preset, dataset, data, device, outDir, resume, overwrite, methods, nets, seeds, shard, emit, shards, slurmOut, list, migrate, tune, json })
             cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             var plan = Plan(parse.GetValue(preset)!, parse.GetValue(dataset)!, parse.GetValue(outDir), parse.GetValue(methods),
-                parse.GetValue(nets), parse.GetValue(seeds));
+                parse.GetValue(nets), parse.GetValue(seeds), parse.GetValue(tune));
             var shardSpec = parse.GetValue(shard) is { } s ? SweepShard.Parse(s) : (SweepShard?)null;
             if (parse.GetValue(shards) is < 1) throw new ArgumentException($"--shards must be at least 1, got {parse.GetValue(shards)}.");
             if (parse.GetValue(list)) return SweepCommand.List(plan.Grid, shardSpec?.Count ?? parse.GetValue(shards));
@@ -81,9 +86,10 @@ public static class ReproduceM4Command
     public sealed record M4Plan(M4Preset Preset, SweepGrid Grid, string Dir, string GridPath, string GridJson);
 
     /// <summary>Checks the options and builds the preset's grid (nothing is written).</summary>
-    public static M4Plan Plan(string presetName, string datasetName, string? outDir, string[]? methods, string[]? nets, int[]? seeds)
+    public static M4Plan Plan(string presetName, string datasetName, string? outDir, string[]? methods, string[]? nets, int[]? seeds,
+        bool tune = false)
     {
-        var preset = M4Preset.ByName(presetName);
+        var preset = M4Preset.ByName(presetName) with { Tune = tune };
         if (nets is { Length: > 0 })
         {
             var bad = nets.FirstOrDefault(n => !preset.Budgets.ContainsKey(n));
@@ -104,7 +110,7 @@ public static class ReproduceM4Command
             var bad = methods.FirstOrDefault(m => !registry.All.Any(x => x.Key == m || x.RowName == m));
             if (bad is not null) throw new ArgumentException($"--methods: unknown method '{bad}'; known: {string.Join(", ", registry.RowNames)}.");
         }
-        string dir = Path.GetFullPath(outDir ?? CommonOptions.DefaultOut("m4", datasetName, preset.Name));
+        string dir = Path.GetFullPath(outDir ?? CommonOptions.DefaultOut("m4", datasetName, preset.Name + (tune ? "-tuned" : "")));
         string gridPath = Path.Combine(dir, $"m4-{preset.Name}.grid.json");
         string gridJson = preset.ToGridJson(registry, methods);
         var grid = SweepGrid.Parse(gridJson, gridPath, SweepMethods.Default);

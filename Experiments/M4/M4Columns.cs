@@ -24,6 +24,9 @@ public static class M4Columns
     private static readonly HashSet<string> SweepOwned = new(StringComparer.Ordinal)
         { "method", "net", "seed", "preset", "device", "commit", "dataset", "dataset_sha256", "date" };
 
+    /// <summary>Columns added after tables were first written: a sweep row without them reads them as empty.</summary>
+    private static readonly HashSet<string> Optional = new(StringComparer.Ordinal) { "tuned_lr", "tuned_tau", "val_accuracy_pct" };
+
     /// <summary>The columns a sweep prints in its one line per point come first.</summary>
     private static readonly string[] Leading = ["accuracy_pct", "max_unique_values"];
 
@@ -56,6 +59,7 @@ public static class M4Columns
             "net" => sweepRow.GetValueOrDefault("net") is { Length: > 0 } n ? n : "mlp",
             "seed" => sweepRow.GetValueOrDefault("seed") is { Length: > 0 } s ? s : "1",
             _ => sweepRow.TryGetValue(Renamed.GetValueOrDefault(column, column), out var v) ? v
+                : Optional.Contains(column) ? ""
                 : throw new InvalidDataException($"{source}: point {sweepRow.GetValueOrDefault(SweepColumns.PointId)} has no '{Renamed.GetValueOrDefault(column, column)}' column; it was not computed by an M = 4 method."),
         }).ToArray();
         string text = Line(header) + Line(values);

@@ -12,7 +12,7 @@ public static class M4Plots
 {
     /// <summary>File names of the figures, in the order <see cref="Write"/> returns them.</summary>
     public const string AccuracyVsEnergy = "accuracy_vs_energy.png", AccuracyVsSize = "accuracy_vs_size.png",
-                        AccuracyByMethod = "accuracy_by_method.png";
+                        AccuracyByMethod = "accuracy_by_method.png", AccuracyVsBits = "accuracy_vs_bits.png";
 
     /// <summary>A x-range wider than this ratio (max/min) is drawn on a log scale.</summary>
     public const double LogScaleRatio = 3;
@@ -34,7 +34,8 @@ public static class M4Plots
          new[] { MarkerShape.OpenCircleWithDot, MarkerShape.OpenCircleWithCross, MarkerShape.OpenCircleWithEks, MarkerShape.TriangleWithLineLeft }, 11);
 
     /// <summary>
-    /// Writes accuracy_vs_energy.png, accuracy_vs_size.png and accuracy_by_method.png into
+    /// Writes accuracy_vs_energy.png, accuracy_vs_size.png, accuracy_by_method.png and accuracy_vs_bits.png
+    /// (every method's points against bits per synapse, with the Pareto front drawn) into
     /// <paramref name="folder"/> and returns their paths; nothing (an empty list) when there are no rows.
     /// </summary>
     public static List<string> Write(string folder, IReadOnlyList<SummaryRow> summary)
@@ -49,6 +50,7 @@ public static class M4Plots
             Save(folder, AccuracyVsEnergy, Scatter(nets, styles, r => r.EnergyUjMean, "energy per inference (µJ, Horowitz 45 nm)", "accuracy vs energy")),
             Save(folder, AccuracyVsSize, Scatter(nets, styles, r => r.ModelSizeKibMean, "model size (KiB)", "accuracy vs model size")),
             Save(folder, AccuracyByMethod, ByMethod(nets, styles)),
+            Save(folder, AccuracyVsBits, Scatter(nets, styles, r => r.BitsPerSynapseMean, "bits per synapse (stored index or value per weight)", "accuracy vs bits per synapse", front: true)),
         };
     }
 
@@ -79,7 +81,7 @@ public static class M4Plots
     }
 
     private static Multiplot Scatter(List<(string Net, List<SummaryRow> Rows)> nets, Dictionary<string, Style> styles,
-                                     Func<SummaryRow, double> x, string xLabel, string what)
+                                     Func<SummaryRow, double> x, string xLabel, string what, bool front = false)
     {
         var multi = NewMultiplot(nets.Count);
         for (int p = 0; p < nets.Count; p++)
@@ -102,6 +104,7 @@ public static class M4Plots
                     for (int i = 0; i < pts.Count; i++)
                         Label(plot, PointLabel(pts[i]), xs[i], ys[i], style.Color, left: pts[i].Family == SummaryTable.SpikeFit);
             }
+            if (front) AddFront(plot, ParetoFront(finite, x).Select(r => (tx(x(r)), r.AccuracyMeanPct)).ToList());
             if (log) LogTicks(plot, finite.Min(x), finite.Max(x));
             plot.Title($"{net}: {what}", 15);
             plot.XLabel(xLabel + (log ? ", log scale" : ""), 13);
@@ -110,6 +113,44 @@ public static class M4Plots
         }
         AddLegend(multi.GetPlot(nets.Count - 1), styles, nets);
         return multi;
+    }
+
+    /// <summary>
+    /// The rows no other row dominates (another row with x at most as large and a higher mean accuracy, or a
+    /// smaller x and the same accuracy), ordered by x: the best accuracy reachable at each size.
+    /// </summary>
+    public static List<SummaryRow> ParetoFront(IReadOnlyList<SummaryRow> rows, Func<SummaryRow, double> x)
+    {
+        var front = new List<SummaryRow>();
+        double best = double.NegativeInfinity;
+        // Ascending x, and at equal x the most accurate first: a row is on the front when it beats every smaller one.
+        foreach (var r in rows.OrderBy(x).ThenByDescending(r => r.AccuracyMeanPct))
+        {
+            if (!(r.AccuracyMeanPct > best)) continue;
+            front.Add(r);
+            best = r.AccuracyMeanPct;
+        }
+        return front;
+    }
+
+    /// <summary>The front as a grey dashed staircase (accuracy holds until the next front point), behind the markers.</summary>
+    private static void AddFront(Plot plot, List<(double X, double Y)> points)
+    {
+        if (points.Count < 2) return;
+        var xs = new List<double>();
+        var ys = new List<double>();
+        for (int i = 0; i < points.Count; i++)
+        {
+            if (i > 0) { xs.Add(points[i].X); ys.Add(points[i - 1].Y); }
+            xs.Add(points[i].X);
+            ys.Add(points[i].Y);
+        }
+        var line = plot.Add.ScatterLine(xs.ToArray(), ys.ToArray());
+        line.Color = Colors.Gray;
+        line.LinePattern = LinePattern.Dashed;
+        line.LineWidth = 1.5f;
+        line.LegendText = "";
+        plot.MoveToBack(line);
     }
 
     /// <summary>One row per summary row (method, bits, criterion), accuracy along x, the FP32 reference as a dashed line.</summary>

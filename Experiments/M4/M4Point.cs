@@ -11,7 +11,7 @@ namespace SpikeFit.Experiments.M4;
 /// shares (<c>epochs</c>, <c>lr</c>) and the pruning settings.
 /// </summary>
 public sealed record M4Point(IM4Method Method, string Preset, NetworkSpec Spec, TrainOptions Warm, TrainOptions FineTune,
-    int Bits, int M, M4PruneSettings Prune)
+    int Bits, int M, M4PruneSettings Prune, M4Tuning? Tuning = null)
 {
     /// <summary>The keys only the M = 4 methods read (<c>epochs</c> and <c>lr</c> are their fine-tune budget).</summary>
     public static readonly SweepKey[] Keys =
@@ -24,11 +24,14 @@ public sealed record M4Point(IM4Method Method, string Preset, NetworkSpec Spec, 
         new("prune_rounds", SweepValueKind.Int, "cat-fsc, cat-prune-*: prune/fine-tune rounds", DefaultText: "3"),
         new("prune_score_batches", SweepValueKind.Int, "cat-fsc, cat-prune-*: batches the neuron scores are accumulated over", DefaultText: "20"),
         new("preset", SweepValueKind.String, "M = 4 methods: the reproduce m4 preset the point belongs to (recorded in runs.csv; no effect on training)", DefaultText: "sweep"),
+        new("tune_lr", SweepValueKind.String, "M = 4 methods: ';'-separated fine-tune learning rates tried on a validation split (empty: no tuning, lr is used)", DefaultText: ""),
+        new("tune_tau", SweepValueKind.String, "M = 4 methods with a temperature (dkm): ';'-separated temperatures tried with each tune_lr", DefaultText: ""),
+        new("val_fraction", SweepValueKind.Float, "M = 4 methods with tune_lr: fraction of the training split held out (its last samples) to score the candidates", DefaultText: "0.1"),
     ];
 
     /// <summary>The keys that do not shape the warm start (points differing only in these share one).</summary>
     public static readonly IReadOnlySet<string> MethodOnlyKeys = new HashSet<string>(StringComparer.Ordinal)
-        { "method", "bits", "m", "epochs", "lr", "prune_keep", "prune_rounds", "prune_score_batches", "preset" };
+        { "method", "bits", "m", "epochs", "lr", "prune_keep", "prune_rounds", "prune_score_batches", "preset", "tune_lr", "tune_tau", "val_fraction" };
 
     // Defaults of the keys above and of the fine-tune budget (the full preset's MLP budget).
     private const int DefaultWarmEpochs = 10, DefaultFineTuneEpochs = 3, DefaultPruneRounds = 3, DefaultScoreBatches = 20, DefaultM = 4, DefaultBits = 4;
@@ -52,7 +55,16 @@ public sealed record M4Point(IM4Method Method, string Preset, NetworkSpec Spec, 
             method.UsesBits ? point.GetInt("bits", DefaultBits) : method.FixedBits,
             method.UsesM ? point.GetInt("m", DefaultM) : method.FixedM,
             new M4PruneSettings(point.GetDouble("prune_keep", DefaultKeep), point.GetInt("prune_rounds", DefaultPruneRounds),
-                point.GetInt("prune_score_batches", DefaultScoreBatches)));
+                point.GetInt("prune_score_batches", DefaultScoreBatches)),
+            TuningOf(point));
+    }
+
+    private static M4Tuning? TuningOf(SweepPoint point)
+    {
+        var rates = M4Tuning.ParseList(point.GetString("tune_lr", ""), "tune_lr");
+        if (rates.Length == 0) return null;
+        return new M4Tuning(rates, M4Tuning.ParseList(point.GetString("tune_tau", ""), "tune_tau"),
+            point.GetDouble("val_fraction", M4Tuning.DefaultValFraction));
     }
 
     /// <summary>The network name (mlp or conv).</summary>

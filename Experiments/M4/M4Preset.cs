@@ -31,7 +31,8 @@ public sealed record M4Preset(
     double PruneKeep,
     int PruneRounds,
     int PruneScoreBatches,
-    int PruneBits)
+    int PruneBits,
+    bool Tune = false)
 {
     public const int M = 4;
 
@@ -77,7 +78,7 @@ public sealed record M4Preset(
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             w.WriteStartObject();
-            w.WriteString("name", $"m4-{Name}");
+            w.WriteString("name", $"m4-{Name}{(Tune ? "-tuned" : "")}");
             w.WriteString("description", $"reproduce m4 --preset {Name}: the M = 4 comparison, nets {string.Join(", ", Nets)}, seeds {string.Join(", ", Seeds)}, b in {{{string.Join(", ", Bits)}}}");
             w.WriteString("report", "m4");
             w.WriteStartObject("base");
@@ -88,6 +89,12 @@ public sealed record M4Preset(
             w.WriteNumber("prune_keep", PruneKeep);
             w.WriteNumber("prune_rounds", PruneRounds);
             w.WriteNumber("prune_score_batches", PruneScoreBatches);
+            if (Tune)
+            {
+                // The same stated grid for every method (M4Tuning): lr × {½, 1, 2} per net (below), τ for DKM.
+                w.WriteString("tune_tau", M4Tuning.Format(M4Tuning.DefaultTemperatures));
+                w.WriteNumber("val_fraction", M4Tuning.DefaultValFraction);
+            }
             w.WriteEndObject();
             w.WriteStartArray("grids");
             foreach (var net in Nets)
@@ -113,6 +120,7 @@ public sealed record M4Preset(
                         w.WriteEndArray();
                     }
                     if (budget.T is int t) w.WriteNumber("T", t);
+                    if (Tune) w.WriteString("tune_lr", M4Tuning.Format(M4Tuning.LearningRateFactors.Select(f => f * double.Parse(F(budget.FineTuneLr), CultureInfo.InvariantCulture))));
                     if (fixedBits is int fb) w.WriteNumber("bits", fb);
                     w.WriteEndObject();
                     w.WriteStartObject("grid");

@@ -53,6 +53,12 @@ public sealed partial class M4Row
     [CsvColumn("pruned_fraction")] public double PrunedFraction { get; init; }
     /// <summary>Wall time of this row's own training/compression (excluding the shared warm start), s.</summary>
     [CsvColumn("train_seconds")] public double TrainSeconds { get; init; }
+    /// <summary>With <c>--tune</c>: the fine-tune learning rate chosen on the validation split (empty otherwise; optional on read).</summary>
+    [CsvColumn("tuned_lr", Optional = true)] public double? TunedLr { get; init; }
+    /// <summary>With <c>--tune</c>, DKM: the temperature chosen (empty otherwise).</summary>
+    [CsvColumn("tuned_tau", Optional = true)] public double? TunedTau { get; init; }
+    /// <summary>With <c>--tune</c>: validation accuracy of the chosen candidate, % (trained without the held-out part).</summary>
+    [CsvColumn("val_accuracy_pct", Optional = true)] public double? ValAccuracyPct { get; init; }
     [CsvColumn("device")] public string Device { get; init; } = "";
     [CsvColumn("commit")] public string Commit { get; init; } = "";
     [CsvColumn("preset")] public string Preset { get; init; } = "";

@@ -20,6 +20,7 @@ public sealed class M4Runner
 {
     private readonly Dataset _dataset;
     private readonly Action<double, string> _progress;
+    private readonly bool _cacheModels;
     private static readonly Lazy<EnergyConstants> Energy = new(() => EnergyConstants.Load());
     private static readonly Lazy<IReadOnlyList<ChipProfile>> Chips = new(() => ChipCatalog.Load());
 
@@ -31,7 +32,15 @@ public sealed class M4Runner
     /// <param name="cancel">Abandons the row (a second Ctrl-C).</param>
     public M4Runner(Backend backend, Dataset dataset, (DataSplit Train, DataSplit Test) splits, string modelsDir,
         Action<double, string>? progress = null, CancellationToken cancel = default)
+        : this(backend, dataset, splits, modelsDir, progress, cancel, cacheModels: true)
     {
+    }
+
+    /// <param name="cacheModels">Whether CAT models are read from and written to the cache (not while tuning on a carved split).</param>
+    private M4Runner(Backend backend, Dataset dataset, (DataSplit Train, DataSplit Test) splits, string modelsDir,
+        Action<double, string>? progress, CancellationToken cancel, bool cacheModels)
+    {
+        _cacheModels = cacheModels;
         Backend = backend;
         _dataset = dataset;
         (TrainSplit, TestSplit) = splits;
@@ -61,11 +70,43 @@ public sealed class M4Runner
         };
         var warm = WarmStart(point);
         var sw = Stopwatch.StartNew();
-        var run = new M4MethodRun(this, point, warm, point.Describe());
+        (double Lr, double? Tau, double ValAccuracy)? tuned = null;
+        if (point.Tuning is { } tuning && point.Method.Trains)
+        {
+            tuned = Tune(point, tuning, warm);
+            point = point with { FineTune = point.FineTune with { LearningRate = (float)tuned.Value.Lr } };
+        }
+        var run = new M4MethodRun(this, point, warm, point.Describe(), tuned?.Tau);
         using var model = point.Method.Compress(run);
         double seconds = sw.Elapsed.TotalSeconds;
         double pruned = point.Method.Prunes ? 1 - (double)model.Spec.Hidden.Sum() / point.Spec.Hidden.Sum() : 0;
-        return Measure(model, point, pruned, seconds);
+        return Measure(model, point, pruned, seconds, tuned);
+    }
+
+    /// <summary>
+    /// The best candidate of <paramref name="tuning"/>'s grid (<see cref="M4Tuning"/>): each runs the method
+    /// from the warm start on the training split without its last samples and is scored on those samples
+    /// (the test split is not touched); the first best wins a tie. Nothing is cached.
+    /// </summary>
+    private (double Lr, double? Tau, double ValAccuracy) Tune(M4Point point, M4Tuning tuning, IReadOnlyDictionary<string, float[]> warm)
+    {
+        tuning.Validate(TrainSplit.Count);
+        int val = tuning.ValCount(TrainSplit.Count), fit = TrainSplit.Count - val, f = TrainSplit.Features;
+        var fitPart = new DataSplit(TrainSplit.Images.AsSpan(0, fit * f).ToArray(), TrainSplit.Labels.AsSpan(0, fit).ToArray(), f);
+        var valPart = new DataSplit(TrainSplit.Images.AsSpan(fit * f).ToArray(), TrainSplit.Labels.AsSpan(fit).ToArray(), f);
+        var carved = new M4Runner(Backend, _dataset, (fitPart, valPart), ModelsDir, _progress, Cancel, cacheModels: false);
+        double?[] taus = point.Method.HasTemperature && tuning.Temperatures.Length > 0 ? tuning.Temperatures.Select(t => (double?)t).ToArray() : new double?[] { null };
+        (double Lr, double? Tau, double ValAccuracy)? best = null;
+        foreach (var lr in tuning.LearningRates)
+            foreach (var tau in taus)
+            {
+                var candidate = point with { FineTune = point.FineTune with { LearningRate = (float)lr } };
+                string what = $"{point.Describe()} tuning lr={lr:G3}{(tau is double t ? $" τ={t:G3}" : "")}";
+                using var model = point.Method.Compress(new M4MethodRun(carved, candidate, warm, what, tau));
+                double accuracy = 100 * new Evaluator(model, point.FineTune.BatchSize).Evaluate(valPart, point.FineTune.MaxTestSamples).Accuracy;
+                if (best is null || accuracy > best.Value.ValAccuracy) best = (lr, tau, accuracy);
+            }
+        return best!.Value;
     }
 
     internal void Report(double fraction, string description) => _progress(Math.Clamp(fraction, 0, 1), description);
@@ -112,12 +153,13 @@ public sealed class M4Runner
         var model = run.Build(spec);
         try
         {
-            if (File.Exists(path) && SameRun(Checkpoint.ReadHeader(path), spec, run.FineTune))
+            if (_cacheModels && File.Exists(path) && SameRun(Checkpoint.ReadHeader(path), spec, run.FineTune))
             {
                 Checkpoint.Load(path, model);
                 return model;
             }
             Fit(model, run.FineTune, $"{run.Point.Net} seed {run.Point.Seed}: cat b={bits}");
+            if (!_cacheModels) return model;
             Directory.CreateDirectory(ModelsDir);
             Checkpoint.Save(path, model, run.FineTune, run.FineTune.Epochs, 0, new List<EpochReport>());
             return model;
@@ -134,7 +176,7 @@ public sealed class M4Runner
         header.Options == options
         && System.Text.Json.JsonSerializer.Serialize(header.Spec, Checkpoint.Json) == System.Text.Json.JsonSerializer.Serialize(spec, Checkpoint.Json);
 
-    private M4Row Measure(SpikingNetwork model, M4Point point, double pruned, double seconds)
+    private M4Row Measure(SpikingNetwork model, M4Point point, double pruned, double seconds, (double Lr, double? Tau, double ValAccuracy)? tuned)
     {
         var evaluation = new Evaluator(model, point.FineTune.BatchSize).Evaluate(TestSplit, point.FineTune.MaxTestSamples);
         double accuracy = evaluation.Accuracy;
@@ -166,6 +208,9 @@ public sealed class M4Runner
             PruneCriterion = method.Criterion,
             PrunedFraction = pruned,
             TrainSeconds = seconds,
+            TunedLr = tuned?.Lr,
+            TunedTau = tuned?.Tau,
+            ValAccuracyPct = tuned?.ValAccuracy,
             Preset = point.Preset,
             Dataset = _dataset.Name,
             DatasetSha256 = _dataset.Sha256,

@@ -40,8 +40,10 @@ public static class SummaryMarkdown
             return md.ToString();
         }
         md.AppendLine("Accuracy is test accuracy in %, mean ± sample standard deviation over seeds (n). Δ is the mean accuracy " +
-                      $"minus that of the net's best M = {SummaryTable.ComparedM} baseline (the quantize-then-cluster row with the highest " +
-                      "mean accuracy), in percentage points; p is Welch's two-sided t-test of the seeds against that baseline's seeds. " +
+                      $"minus that of the net's best M = {SummaryTable.ComparedM} baseline (the baseline row, quantize-then-cluster or learned " +
+                      "(LSQ, DKM), with the highest mean accuracy), in percentage points, with its Welch 95 % confidence interval; " +
+                      "p is Welch's two-sided t-test of the seeds against that baseline's seeds and p Holm the same p-value " +
+                      "Holm-corrected across every comparison in this table; g is Hedges' g with an approximate 95 % interval. " +
                       $"Rank orders the net's M = {SummaryTable.ComparedM} baseline and SpikeFit rows by mean accuracy (1 = best). " +
                       "Bits \"float\": a float codebook without a bit-width. Other columns are means over seeds; energy is per inference " +
                       "with the Horowitz 45 nm constants.");
@@ -61,8 +63,8 @@ public static class SummaryMarkdown
                 md.AppendLine();
             }
             foreach (var sentence in Verdicts(rows)) md.AppendLine(sentence).AppendLine();
-            md.AppendLine("| method | bits | M | n | accuracy % | Δ vs best baseline (pp) | p (Welch) | rank | unique values | bits/synapse | size KiB | energy µJ |");
-            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            md.AppendLine("| method | bits | M | n | accuracy % | Δ vs best baseline (pp) | 95 % CI (pp) | p (Welch) | p Holm | g [95 % CI] | rank | unique values | bits/synapse | size KiB | energy µJ |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var r in rows)
             {
                 // The criterion only where the method key does not already say it (prune-magnitude does, cat-fsc does not).
@@ -74,7 +76,10 @@ public static class SummaryMarkdown
                 string acc = Pct(r.AccuracyMeanPct) + (r.AccuracyStdPct is double sd ? $" ± {Pct(sd)}" : "");
                 string delta = r.DeltaAccuracyPp is double d ? d.ToString("+0.00;−0.00;0.00", Inv) : "";
                 string p = r.PValue is double pv ? P(pv) : r.Note.Length > 0 && r.Family == SummaryTable.SpikeFit ? $"— ({Escape(r.Note)})" : "";
-                md.AppendLine(Inv, $"| {method} | {BitsLabel(r)} | {(r.M == 0 ? "—" : r.M.ToString(Inv))} | {r.N} | {acc} | {delta} | {p} | " +
+                string ci = r.DeltaCiLowPp is double lo && r.DeltaCiHighPp is double hi ? $"[{Signed(lo)}, {Signed(hi)}]" : "";
+                string holm = r.PHolm is double ph ? P(ph) : "";
+                string g = r.HedgesG is double gv ? Signed(gv) + (r.HedgesGCiLow is double gl && r.HedgesGCiHigh is double gh ? $" [{Signed(gl)}, {Signed(gh)}]" : "") : "";
+                md.AppendLine(Inv, $"| {method} | {BitsLabel(r)} | {(r.M == 0 ? "—" : r.M.ToString(Inv))} | {r.N} | {acc} | {delta} | {ci} | {p} | {holm} | {g} | " +
                                    $"{r.Rank?.ToString(Inv) ?? ""} | {r.MaxUniqueValuesMean:0.#} | {r.BitsPerSynapseMean:0.00} | " +
                                    $"{r.ModelSizeKibMean:0.0} | {Sig(r.EnergyUjMean)} |");
             }
@@ -84,7 +89,7 @@ public static class SummaryMarkdown
 
     /// <summary>
     /// One sentence per CAT row (M = 4) of a net: whether its mean accuracy is above that of every M = 4
-    /// quantize-then-cluster baseline of the net with the same bit-width or with a float codebook (bits 32),
+    /// baseline of the net with the same bit-width or with a float codebook (bits 32),
     /// naming those it did not beat, and its Welch test against the net's best baseline.
     /// </summary>
     public static IReadOnlyList<string> Verdicts(IReadOnlyList<SummaryRow> netRows)
@@ -105,7 +110,7 @@ public static class SummaryMarkdown
                                             (r.Bits == cat.Bits || r.Bits == 32)).ToList();
             if (rivals.Count == 0)
             {
-                sentences.Add($"{who}: no M = {SummaryTable.ComparedM} quantize-then-cluster baseline {scope} to compare with.");
+                sentences.Add($"{who}: no M = {SummaryTable.ComparedM} baseline {scope} to compare with.");
                 continue;
             }
             var notBeaten = rivals.Where(r => !(cat.AccuracyMeanPct > r.AccuracyMeanPct)).ToList();
@@ -113,21 +118,25 @@ public static class SummaryMarkdown
             if (notBeaten.Count == 0)
             {
                 var closest = rivals.MaxBy(r => r.AccuracyMeanPct)!;
-                sb.Append(Inv, $"{who} **beat every** M = {SummaryTable.ComparedM} quantize-then-cluster baseline {scope} " +
+                sb.Append(Inv, $"{who} **beat every** M = {SummaryTable.ComparedM} baseline {scope} " +
                                $"({rivals.Count} of {rivals.Count}) in mean accuracy: {Pct(cat.AccuracyMeanPct)} % against at most " +
                                $"{Pct(closest.AccuracyMeanPct)} % ({Label(closest.Method, closest.Bits)}).");
             }
             else
             {
-                sb.Append($"{who} **did not beat every** M = {SummaryTable.ComparedM} quantize-then-cluster baseline {scope}: " +
+                sb.Append($"{who} **did not beat every** M = {SummaryTable.ComparedM} baseline {scope}: " +
                                $"{Pct(cat.AccuracyMeanPct)} % is not above " +
                                string.Join(", ", notBeaten.Select(r => $"{Label(r.Method, r.Bits)} ({Pct(r.AccuracyMeanPct)} %)")) +
                                $" ({rivals.Count - notBeaten.Count} of {rivals.Count} beaten).");
             }
             if (cat.BestBaselineMethod.Length > 0)
             {
+                // Significance is judged on the Holm-corrected p where the table has one (a summary written before it: the raw p).
                 string test = cat.PValue is double p
-                    ? $"Welch p = {P(p)} (n = {cat.N} seeds), {(p < 0.05 ? "significant" : "not significant")} at the 5 % level"
+                    ? $"Welch p = {P(p)}" + (cat.PHolm is double ph ? $", Holm-corrected p = {P(ph)}" : "") +
+                      $" (n = {cat.N} seeds), {((cat.PHolm ?? p) < 0.05 ? "significant" : "not significant")} at the 5 % level" +
+                      (cat.DeltaCiLowPp is double lo && cat.DeltaCiHighPp is double hi ? $"; 95 % CI of Δ [{Signed(lo)}, {Signed(hi)}] pp" : "") +
+                      (cat.HedgesG is double g ? $", Hedges' g = {Signed(g)}" : "")
                     : $"no Welch test ({cat.Note})";
                 sb.Append(Inv, $" Against the net's best baseline, {Label(cat.BestBaselineMethod, cat.BestBaselineBits ?? 32)}: " +
                                $"Δ = {cat.DeltaAccuracyPp!.Value.ToString("+0.00;−0.00;0.00", Inv)} pp, {test}.");
@@ -145,6 +154,8 @@ public static class SummaryMarkdown
     private static string BitsLabel(SummaryRow r) => r.Bits == 32 && r.Family != SummaryTable.Reference ? "float" : r.Bits.ToString(Inv);
 
     private static string Pct(double v) => v.ToString("0.00", Inv);
+
+    private static string Signed(double v) => v.ToString("+0.00;−0.00;0.00", Inv);
 
     private static string P(double p) => p >= 0.001 ? p.ToString("0.000", Inv) : p.ToString("0.0e+0", Inv);
 

@@ -50,6 +50,21 @@ public sealed partial class SummaryRow
     [CsvColumn("welch_df")] public double? WelchDf { get; set; }
     /// <summary>SpikeFit rows: two-sided Welch p-value; empty when the test is undefined (see <see cref="Note"/>).</summary>
     [CsvColumn("p_value")] public double? PValue { get; set; }
+    /// <summary>
+    /// SpikeFit rows: the p-value Holm-corrected across every comparison the table reports (all SpikeFit
+    /// rows with a defined test, all nets). Optional on read: summaries written before it still load.
+    /// </summary>
+    [CsvColumn("p_holm", Optional = true)] public double? PHolm { get; set; }
+    /// <summary>SpikeFit rows: lower end of the Welch 95 % confidence interval of <see cref="DeltaAccuracyPp"/>.</summary>
+    [CsvColumn("delta_ci_low_pp", Optional = true)] public double? DeltaCiLowPp { get; set; }
+    /// <summary>SpikeFit rows: upper end of that interval.</summary>
+    [CsvColumn("delta_ci_high_pp", Optional = true)] public double? DeltaCiHighPp { get; set; }
+    /// <summary>SpikeFit rows: Hedges' g (bias-corrected standardised mean difference) against the best baseline.</summary>
+    [CsvColumn("hedges_g", Optional = true)] public double? HedgesG { get; set; }
+    /// <summary>SpikeFit rows: lower end of g's approximate 95 % interval (Hedges and Olkin).</summary>
+    [CsvColumn("hedges_g_ci_low", Optional = true)] public double? HedgesGCiLow { get; set; }
+    /// <summary>SpikeFit rows: upper end of that interval.</summary>
+    [CsvColumn("hedges_g_ci_high", Optional = true)] public double? HedgesGCiHigh { get; set; }
     /// <summary>Why a statistic is missing, or empty.</summary>
     [CsvColumn("note")] public string Note { get; set; } = "";
     // Provenance (DESIGN §7): the distinct values of the group's rows, ";"-joined when they differ (a resumed run).

@@ -104,11 +104,11 @@ public sealed class ConstraintSpecTests
     public void Registry_refuses_unknown_names_and_duplicates()
     {
         Assert.Equal(new[] { "cat", "ste", "shared-weights" }, ConstraintSpecs.Names.Take(3));
-        var unknown = Assert.Throws<ArgumentException>(() => ConstraintSpecs.TypeOf("lsq"));
-        Assert.Contains("Unknown weight constraint 'lsq'", unknown.Message);
-        Assert.Contains("ConstraintSpecs.Register<TSpec>(\"lsq\")", unknown.Message);
-        var read = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<NetworkSpec>("{\"Constraint\":{\"$type\":\"lsq\",\"Bits\":4}}", Checkpoint.Json));
-        Assert.Contains("Unknown weight constraint 'lsq'", read.Message);
+        var unknown = Assert.Throws<ArgumentException>(() => ConstraintSpecs.TypeOf("no-such-kind"));
+        Assert.Contains("Unknown weight constraint 'no-such-kind'", unknown.Message);
+        Assert.Contains("ConstraintSpecs.Register<TSpec>(\"no-such-kind\")", unknown.Message);
+        var read = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<NetworkSpec>("{\"Constraint\":{\"$type\":\"no-such-kind\",\"Bits\":4}}", Checkpoint.Json));
+        Assert.Contains("Unknown weight constraint 'no-such-kind'", read.Message);
         var untyped = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<NetworkSpec>("{\"Constraint\":{\"Bits\":4}}", Checkpoint.Json));
         Assert.Contains("\"$type\"", untyped.Message);
 

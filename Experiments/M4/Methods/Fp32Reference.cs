@@ -10,6 +10,7 @@ public sealed class Fp32Reference : IM4Method
     public string Family => "reference";
     public string Description => "the shared FP32 warm start, unchanged (the reference row, 'fp32' in runs.csv)";
     public bool UsesBits => false;
+    public bool Trains => false;
     public bool UsesM => false;
     public SpikingNetwork Compress(M4MethodRun run) => run.Build(run.Spec);
 }

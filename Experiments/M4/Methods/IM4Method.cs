@@ -38,6 +38,12 @@ public interface IM4Method
     /// <summary>Whether the method prunes (reads <c>prune_keep</c>, <c>prune_rounds</c>, <c>prune_score_batches</c>).</summary>
     bool Prunes => false;
 
+    /// <summary>Whether the method trains from the warm start (so <c>--tune</c> has a learning rate to choose); false for post-training methods.</summary>
+    bool Trains => true;
+
+    /// <summary>Whether the method has a temperature that <c>--tune</c> searches (<see cref="M4MethodRun.Temperature"/>; DKM).</summary>
+    bool HasTemperature => false;
+
     /// <summary>The pruning criterion of a pruning method ("" otherwise), recorded in runs.csv.</summary>
     string Criterion => "";
 

@@ -19,13 +19,17 @@ public sealed class M4MethodRun
 {
     private readonly M4Runner _runner;
 
-    internal M4MethodRun(M4Runner runner, M4Point point, IReadOnlyDictionary<string, float[]> warm, string what)
+    internal M4MethodRun(M4Runner runner, M4Point point, IReadOnlyDictionary<string, float[]> warm, string what, double? temperature = null)
     {
         _runner = runner;
         Point = point;
         Warm = warm;
         What = what;
+        Temperature = temperature;
     }
+
+    /// <summary>The temperature chosen by <c>--tune</c> for a method with one (<see cref="IM4Method.HasTemperature"/>); null: the method's own.</summary>
+    public double? Temperature { get; }
 
     /// <summary>The point: net, seed, bits, M, budgets.</summary>
     public M4Point Point { get; }

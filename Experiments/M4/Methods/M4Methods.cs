@@ -29,6 +29,8 @@ public sealed class M4Methods
         m.Register(new SteGrid("ternary", SteQuantizer.Ternary, 2, 3, "ternary TWN weights {−α, 0, α}, trained with the STE (M = 3)"));
         m.Register(new SteGrid("uniform-2bit", SteQuantizer.UniformTwoBit, 2, 4, "uniform 2-bit weights trained with the STE (M = 4)"));
         m.Register(new DeepCompression());
+        m.Register(new Lsq());
+        m.Register(new Dkm());
         m.Register(new Cat());
         m.Register(new CatPruned("cat-fsc", "fsc", "spikefit"));
         foreach (var criterion in PruneCriteria.Names.Where(c => c != "fsc"))

@@ -10,6 +10,7 @@ public sealed class PtqKMeans : IM4Method
     public string Family => "baseline";
     public string Description => "post-training k-means of each layer's FP32 weights to M float values";
     public bool UsesBits => false;
+    public bool Trains => false;
     public bool UsesM => true;
     public SpikingNetwork Compress(M4MethodRun run) =>
         run.Build(run.Spec, run.SnapWeights(w => Quantizers.KMeans(w, run.M).Weights));

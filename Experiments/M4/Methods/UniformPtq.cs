@@ -10,6 +10,7 @@ public sealed class UniformPtq : IM4Method
     public string Family => "baseline";
     public string Description => "post-training uniform symmetric b-bit quantization, then k-means of the levels to M";
     public bool UsesBits => true;
+    public bool Trains => false;
     public bool UsesM => true;
     public SpikingNetwork Compress(M4MethodRun run) =>
         run.Build(run.Spec, run.SnapWeights(w => Quantizers.UniformThenKMeans(w, run.Bits, run.M).Weights));

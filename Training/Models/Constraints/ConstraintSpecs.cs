@@ -20,6 +20,8 @@ public static class ConstraintSpecs
         Register<CodebookSpec>("cat");
         Register<SteSpec>("ste");
         Register<SharedWeightsSpec>("shared-weights");
+        Register<LsqSpec>("lsq");
+        Register<DkmSpec>("dkm");
     }
 
     /// <summary>Registered names, in registration order.</summary>
