@@ -20,6 +20,8 @@ public static class ConstraintSpecs
         Register<CodebookSpec>("cat");
         Register<SteSpec>("ste");
         Register<SharedWeightsSpec>("shared-weights");
+        Register<ConnectivitySpec>("connectivity");
+        Register<TrueNorthSpec>("truenorth");
     }
 
     /// <summary>Registered names, in registration order.</summary>
