@@ -91,7 +91,7 @@ public sealed class TrueNorthConstraint : WeightConstraint, IDeployableWeights
         else if (_layout.Version != _layoutVersion) UploadTypes(); // the partition or mask moved: re-expand the index
         _backwardSinceUpdate = false;
         Backend.Codebook.Project(Rows * _spec.Types, _spec.Bits, Values.Value, _projected, _scale);
-        if (_spec.ReassignEvery > 0 && _steps > 0 && _steps % _spec.ReassignEvery == 0) Reassign();
+        if (_spec.ReassignEvery > 0 && _steps > 0 && _steps % _spec.ReassignEvery == 0 && (_spec.ReassignUntil == 0 || _steps <= _spec.ReassignUntil)) Reassign();
     }
 
     /// <summary>Each column of each core takes the type whose projected values are nearest the latent weights.</summary>
