@@ -18,13 +18,15 @@ public abstract class ConnectivityTrainingTests : BackendTestBase
 {
     private const int Batch = 4, Classes = 10, Batches = 6, K = 5, A = 6, P = 4, M = 4;
 
-    private static NetworkSpec Net => NetworkSpec.Mlp(t: 2, hidden: 16) with { InputHeight = 8, InputWidth = 8 };
+    private static NetworkSpec Net(string variant) => variant.StartsWith("conv", StringComparison.Ordinal)
+        ? NetworkSpec.Conv(t: 2) with { Hidden = new[] { 2, 4 }, InputHeight = 10, InputWidth = 10 }
+        : NetworkSpec.Mlp(t: 2, hidden: 16) with { InputHeight = 8, InputWidth = 8 };
 
     /// <summary>Revised after steps 2 and 4, frozen from step 5 on.</summary>
     private static ConstraintSpec Variant(string variant) => variant switch
     {
         "fanin-float" => new ConnectivitySpec(null, FanIn: K, ReviseEvery: 2, FreezeAfter: 4),
-        "fanin-cat" => new ConnectivitySpec(new CodebookSpec(M: M, Bits: 4), FanIn: K, ReviseEvery: 2, FreezeAfter: 4),
+        "fanin-cat" or "conv-fanin-cat" => new ConnectivitySpec(new CodebookSpec(M: M, Bits: 4), FanIn: K, ReviseEvery: 2, FreezeAfter: 4),
         "fanin-ternary" => new ConnectivitySpec(new SteSpec(SteQuantizer.Ternary), FanIn: K, ReviseEvery: 2, FreezeAfter: 4),
         "core-cat-per-core" => new ConnectivitySpec(new CodebookSpec(M: M, Bits: 4, NeuronsPerCore: P), FanIn: K, CoreInputs: A, NeuronsPerCore: P,
             ReviseEvery: 2, FreezeAfter: 4),
@@ -46,15 +48,16 @@ public abstract class ConnectivityTrainingTests : BackendTestBase
     [InlineData("fanin-float")]
     [InlineData("fanin-cat")]
     [InlineData("fanin-ternary")]
+    [InlineData("conv-fanin-cat")]
     [InlineData("core-cat-per-core")]
     [InlineData("core-truenorth")]
     public void Masks_and_per_core_values_hold_through_training(string variant)
     {
         var backend = Backend;
         int seed = FreshSeed();
-        var spec = Net with { Constraint = Variant(variant) };
+        var spec = Net(variant) with { Constraint = Variant(variant) };
         Dictionary<string, float[]> warm;
-        using (var fp = ModelZoo.Build(backend, Net, seed)) warm = fp.Snapshot();
+        using (var fp = ModelZoo.Build(backend, Net(variant), seed)) warm = fp.Snapshot();
         using var net = ModelZoo.Build(backend, spec, seed, warm);
         var layers = net.Layers.OfType<IWeightedLayer>().ToList();
         var masked = layers.Select(l => (MaskedConstraint)l.Constraint!).ToList();
