@@ -17,7 +17,7 @@ public sealed record ChipTrainingOptions(ConstraintSpec? ValueConstraint, int? F
 
     public static ChipTrainingOptions Parse(ParseResult parse, Option<int?> codebookM, Option<int> codebookBits, Option<bool> perNeuron,
         Option<bool> wholeNetwork, Option<float> codebookLr, Option<string?> scope, Option<int?> fanIn, Option<int?> coreInputs,
-        Option<int?> coreNeurons, Option<bool> trueNorth, Option<string> maskSchedule)
+        Option<int?> coreNeurons, Option<bool> trueNorth, Option<string?> maskSchedule)
     {
         int? k = parse.GetValue(fanIn), a = parse.GetValue(coreInputs), p = parse.GetValue(coreNeurons);
         foreach (var (o, v) in new (Option, int?)[] { (fanIn, k), (coreInputs, a), (coreNeurons, p) })
@@ -35,9 +35,11 @@ public sealed record ChipTrainingOptions(ConstraintSpec? ValueConstraint, int? F
             throw new ArgumentException("--core-neurons P is the core size of --core-inputs, --codebook-scope core or --truenorth; add one of them or leave it out.");
         if (coreScope && p is null)
             throw new ArgumentException("--codebook-scope core needs the neurons per core: add --core-neurons P.");
-        bool revise = parse.GetValue(maskSchedule) == "epoch";
-        if (parse.GetResult(maskSchedule) is { Implicit: false } && k is null && a is null && !tn)
-            throw new ArgumentException("--mask-schedule applies to --fan-in, --core-inputs and --truenorth; add one of them or leave it out.");
+        // TrueNorth keeps the warm start's mask by default: revising the core input sets under shared axon
+        // types lost accuracy (P = 2, A = 256 smoke run: 51.55 % revised vs 80.05 % fixed; DESIGN §4d).
+        bool revise = (parse.GetValue(maskSchedule) ?? (tn ? "fixed" : "epoch")) == "epoch";
+        if (parse.GetValue(maskSchedule) is not null && k is null && a is null)
+            throw new ArgumentException("--mask-schedule applies to the masks of --fan-in and --core-inputs; add one of them or leave it out.");
 
         ConstraintSpec? value = null;
         if (parse.GetValue(codebookM) is int m)
@@ -49,16 +51,16 @@ public sealed record ChipTrainingOptions(ConstraintSpec? ValueConstraint, int? F
     }
 
     /// <summary>
-    /// The constraint to train: <paramref name="value"/> (TrueNorth with its reassignment schedule), wrapped
-    /// in a <see cref="ConnectivitySpec"/> when a budget is set. Revisions run after every epoch but the
-    /// last (every <paramref name="batchesPerEpoch"/> optimiser steps, up to the start of the last epoch),
-    /// so the last epoch fine-tunes under the frozen mask and types.
+    /// The constraint to train: <paramref name="value"/>, wrapped in a <see cref="ConnectivitySpec"/> when a
+    /// budget is set. Mask revisions run after every epoch but the last (every <paramref name="batchesPerEpoch"/>
+    /// optimiser steps, up to the start of the last epoch), so the last epoch fine-tunes under the frozen
+    /// mask. TrueNorth's axon types stay as fitted to the warm start (4-means per core): reassigning them
+    /// during fine-tuning did not help in smoke runs (DESIGN §4d), so train does not.
     /// </summary>
     public ConstraintSpec? Constraint(ConstraintSpec? value, TrainOptions options, int batchesPerEpoch)
     {
         int every = Revise && options.Epochs > 1 ? batchesPerEpoch : 0;
         int until = every > 0 ? (options.Epochs - 1) * batchesPerEpoch : 0;
-        if (value is TrueNorthSpec tn) value = tn with { ReassignEvery = every, ReassignUntil = until };
         if (!HasMask) return value;
         return new ConnectivitySpec(value, FanIn ?? 0, CoreInputs ?? 0, CoreInputs is null ? 0 : CoreNeurons ?? 0, every, until);
     }

@@ -49,8 +49,8 @@ public static class TrainCommand
         var fanIn = new Option<int?>("--fan-in") { Description = "Keep at most K inputs per neuron: a mask chosen from the warm start (largest |w|), re-picked from the latent weights after every epoch but the last, then frozen" };
         var coreInputs = new Option<int?>("--core-inputs") { Description = "Partition each dense layer's neurons into cores of --core-neurons P and let each core read at most A distinct inputs (block mask, chosen from the warm start, input sets re-picked as --fan-in's)" };
         var coreNeurons = new Option<int?>("--core-neurons") { Description = "Neurons per core P for --core-inputs, --codebook-scope core and --truenorth (TrueNorth default 256)" };
-        var trueNorth = new Option<bool>("--truenorth") { Description = "TrueNorth's weight rule: 4 axon types per input per core shared by the core's neurons, 4 signed 9-bit values per neuron (types re-fitted after every epoch but the last)" };
-        var maskSchedule = new Option<string>("--mask-schedule") { Description = "epoch: revise masks and TrueNorth types after every epoch but the last (default); fixed: keep the warm start's", DefaultValueFactory = _ => "epoch" };
+        var trueNorth = new Option<bool>("--truenorth") { Description = "TrueNorth's weight rule: 4 axon types per input per core shared by the core's neurons, 4 signed 9-bit values per neuron (types fitted to the warm start, values trained)" };
+        var maskSchedule = new Option<string?>("--mask-schedule") { Description = "epoch: re-pick the --fan-in / --core-inputs masks after every epoch but the last (default, except with --truenorth); fixed: keep the warm start's (default with --truenorth)" };
         maskSchedule.AcceptOnlyFromAmong("epoch", "fixed");
         var warmStart = new Option<string?>("--warm-start") { Description = "Start from this full-precision checkpoint (checkpoint.sfck of an earlier train run)" };
         var json = CommonOptions.Json();

@@ -94,9 +94,9 @@ public sealed class TrainCommandRefusalTests : IDisposable
         Assert.Equal(0, Train(args));
         var header = SpikeFit.Training.Train.Checkpoint.ReadHeader(Path.Combine(tn, "checkpoint.sfck"));
         var mask = Assert.IsType<SpikeFit.Training.Models.Constraints.ConnectivitySpec>(header.Spec.Constraint);
-        Assert.Equal((50, 100, 4, 2, 2), (mask.FanIn, mask.CoreInputs, mask.NeuronsPerCore, mask.ReviseEvery, mask.FreezeAfter));
+        Assert.Equal((50, 100, 4, 0), (mask.FanIn, mask.CoreInputs, mask.NeuronsPerCore, mask.ReviseEvery)); // TrueNorth: fixed by default
         var values = Assert.IsType<SpikeFit.Training.Models.Constraints.TrueNorthSpec>(mask.Inner);
-        Assert.Equal((4, 2, 2), (values.NeuronsPerCore, values.ReassignEvery, values.ReassignUntil));
+        Assert.Equal((4, 0), (values.NeuronsPerCore, values.ReassignEvery)); // types stay as fitted to the warm start
         string deployed = Path.Combine(_dir, "tn.sfdm");
         Assert.Equal(0, ExportCommand.Create().Parse(["--checkpoint", Path.Combine(tn, "checkpoint.sfck"), "--out", deployed]).Invoke(Config));
         Assert.Equal(2, SpikeFit.Training.Deploy.DeployedModel.Load(deployed).Header.Version);

@@ -88,7 +88,13 @@ public sealed class TrueNorthConstraint : WeightConstraint, IDeployableWeights
                 UploadTypes();
             }
         }
-        else if (_layout.Version != _layoutVersion) UploadTypes(); // the partition or mask moved: re-expand the index
+        else if (_layout.Version != _layoutVersion)
+        {
+            // The mask was revised: newly connected axons still carry the type fitted while they were
+            // absent (arbitrary), so every column takes the type nearest its latent weights first.
+            Constraints.AxonTypes.Reassign(Weight.Value.ToArray(), _layout, _projected.ToArray(), _spec.Types, _types);
+            UploadTypes();
+        }
         _backwardSinceUpdate = false;
         Backend.Codebook.Project(Rows * _spec.Types, _spec.Bits, Values.Value, _projected, _scale);
         if (_spec.ReassignEvery > 0 && _steps > 0 && _steps % _spec.ReassignEvery == 0 && (_spec.ReassignUntil == 0 || _steps <= _spec.ReassignUntil)) Reassign();
