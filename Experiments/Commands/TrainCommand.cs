@@ -44,25 +44,35 @@ public static class TrainCommand
         var codebookPerNeuron = new Option<bool>("--codebook-per-neuron") { Description = "One codebook per output neuron instead of per layer" };
         var codebookNetwork = new Option<bool>("--codebook-whole-network") { Description = "One codebook (M values, one scale) shared by every layer instead of one per layer" };
         var codebookLr = new Option<float>("--codebook-lr-scale") { Description = "Codebook learning rate as a fraction of --lr", DefaultValueFactory = _ => 0.1f };
+        var codebookScope = new Option<string?>("--codebook-scope") { Description = "Codebook scope: layer (default), neuron, core (one codebook per core of --core-neurons neurons) or network" };
+        codebookScope.AcceptOnlyFromAmong("layer", "neuron", "core", "network");
+        var fanIn = new Option<int?>("--fan-in") { Description = "Keep at most K inputs per neuron: a mask chosen from the warm start (largest |w|), re-picked from the latent weights after every epoch but the last, then frozen" };
+        var coreInputs = new Option<int?>("--core-inputs") { Description = "Partition each dense layer's neurons into cores of --core-neurons P and let each core read at most A distinct inputs (block mask, chosen from the warm start, input sets re-picked as --fan-in's)" };
+        var coreNeurons = new Option<int?>("--core-neurons") { Description = "Neurons per core P for --core-inputs, --codebook-scope core and --truenorth (TrueNorth default 256)" };
+        var trueNorth = new Option<bool>("--truenorth") { Description = "TrueNorth's weight rule: 4 axon types per input per core shared by the core's neurons, 4 signed 9-bit values per neuron (types fitted to the warm start, values trained)" };
+        var maskSchedule = new Option<string?>("--mask-schedule") { Description = "epoch: re-pick the --fan-in / --core-inputs masks after every epoch but the last (default, except with --truenorth); fixed: keep the warm start's (default with --truenorth)" };
+        maskSchedule.AcceptOnlyFromAmong("epoch", "fixed");
         var warmStart = new Option<string?>("--warm-start") { Description = "Start from this full-precision checkpoint (checkpoint.sfck of an earlier train run)" };
         var json = CommonOptions.Json();
         var cmd = new Command("train", "Train a full-precision SNN (BPTT with surrogate gradients) with checkpoints after every epoch");
         foreach (var o in new Option[] { dataset, data, net, t, hidden, batch, epochs, lr, wd, schedule, seed, surrogate, reset, detach,
                      readout, pool, encoding, device, output, resume, maxBatches, maxTest, codebookM, codebookBits, codebookPerNeuron,
-                     codebookNetwork, codebookLr, warmStart, overwrite, json })
+                     codebookNetwork, codebookLr, codebookScope, fanIn, coreInputs, coreNeurons, trueNorth, maskSchedule, warmStart, overwrite, json })
             cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             // Options that only mean something together, and counts that must be positive, are refused
             // before any work, naming the option and the fix (never silently ignored).
             if (parse.GetValue(codebookM) is null)
-                foreach (var o in new Option[] { codebookBits, codebookPerNeuron, codebookNetwork, codebookLr })
+                foreach (var o in new Option[] { codebookBits, codebookPerNeuron, codebookNetwork, codebookLr, codebookScope })
                     if (parse.GetResult(o) is { Implicit: false })
                         throw new ArgumentException($"{o.Name} applies to CAT training, which --codebook-m turns on; add --codebook-m M (e.g. 4), or leave out {o.Name}.");
             foreach (var (o, value) in new (Option, int?)[] { (maxBatches, parse.GetValue(maxBatches)), (maxTest, parse.GetValue(maxTest)) })
                 if (value is < 1) throw new ArgumentException($"{o.Name} must be at least 1, got {value}; leave it out to use the whole set.");
             if (parse.GetValue(resume) && parse.GetValue(overwrite))
                 throw new ArgumentException("--resume continues the run in --out and --overwrite replaces it; give one of them.");
+            var chip = ChipTrainingOptions.Parse(parse, codebookM, codebookBits, codebookPerNeuron, codebookNetwork, codebookLr, codebookScope,
+                fanIn, coreInputs, coreNeurons, trueNorth, maskSchedule);
             string netName = parse.GetValue(net)!;
             var baseSpec = NetworkSpec.For(netName);
             var spec = baseSpec with
@@ -75,10 +85,8 @@ public static class TrainCommand
                 Readout = parse.GetValue(readout),
                 Pool = parse.GetValue(pool),
                 Encoding = parse.GetValue(encoding),
-                Codebook = parse.GetValue(codebookM) is int m
-                    ? new CodebookSpec(m, parse.GetValue(codebookBits), parse.GetValue(codebookPerNeuron), parse.GetValue(codebookLr),
-                        WholeNetwork: parse.GetValue(codebookNetwork))
-                    : null,
+                // The value constraint (CAT or TrueNorth) now; a connectivity mask wraps it once the epoch length is known (Run).
+                Constraint = chip.ValueConstraint,
             };
             var options = new TrainOptions
             {
@@ -88,17 +96,20 @@ public static class TrainCommand
             };
             string datasetName = parse.GetValue(dataset)!;
             string outDir = OutDir(parse);
-            return Run(spec, options, datasetName, parse.GetValue(data), parse.GetValue(device)!, outDir, parse.GetValue(resume),
+            return Run(spec, options, chip, datasetName, parse.GetValue(data), parse.GetValue(device)!, outDir, parse.GetValue(resume),
                 parse.GetValue(overwrite), parse.GetValue(warmStart), parse.GetValue(json), Environment.GetCommandLineArgs());
         });
         return CommandGuard.Apply(cmd);
     }
 
-    private static int Run(NetworkSpec spec, TrainOptions options, string datasetName, string? dataDir, string device,
+    private static int Run(NetworkSpec spec, TrainOptions options, ChipTrainingOptions chip, string datasetName, string? dataDir, string device,
         string outDir, bool resume, bool overwrite, string? warmStart, FileInfo? json, string[] argv)
     {
-        spec.Validate();
+        // Validated with a nominal epoch length first, so a meaningless combination is refused before any data is read.
+        (spec with { Constraint = chip.Constraint(spec.Constraint, options, 1) }).Validate();
         options.Validate();
+        if (chip.HasMask && warmStart is null)
+            AnsiConsole.MarkupLine("[yellow]note:[/] masks are chosen from the starting weights; without --warm-start these are the random initial ones.");
         // The output folder first: locked for this run, and an earlier run in it is continued (--resume),
         // kept aside (--overwrite) or refused — before any data is loaded or anything is trained.
         using var folder = RunFolder.Claim(outDir, "checkpoint.sfck", resume, overwrite);
@@ -108,6 +119,9 @@ public static class TrainCommand
         var selection = CommonOptions.OpenBackend(device);
         using var backend = selection.Backend;
         spec = spec with { InputHeight = dataset.Shape.Height, InputWidth = dataset.Shape.Width, InputChannels = dataset.Shape.Channels, Classes = dataset.Classes };
+        int batchesPerEpoch = Math.Max(1, Math.Min(dataset.TrainCount / options.BatchSize, options.MaxBatchesPerEpoch ?? int.MaxValue));
+        spec = spec with { Constraint = chip.Constraint(spec.Constraint, options, batchesPerEpoch) };
+        spec.Validate();
         var (warm, warmSpec) = warmStart is null ? (null, null) : LoadWarmStart(backend, warmStart);
         foreach (var difference in warmSpec is null ? new() : WarmStartCheck.Differences(warmSpec, spec))
             AnsiConsole.MarkupLine($"[yellow]warm start differs:[/] {Markup.Escape(difference)}");

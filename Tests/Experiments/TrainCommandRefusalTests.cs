@@ -59,6 +59,15 @@ public sealed class TrainCommandRefusalTests : IDisposable
     [InlineData(new[] { "--codebook-per-neuron" }, "--codebook-m")]
     [InlineData(new[] { "--max-test", "0" }, "--max-test must be at least 1")]
     [InlineData(new[] { "--max-batches", "-2" }, "--max-batches must be at least 1")]
+    [InlineData(new[] { "--core-inputs", "64" }, "--core-neurons P")]
+    [InlineData(new[] { "--core-neurons", "4" }, "--core-neurons P is the core size")]
+    [InlineData(new[] { "--codebook-m", "4", "--codebook-scope", "core" }, "add --core-neurons P")]
+    [InlineData(new[] { "--codebook-m", "4", "--truenorth" }, "--truenorth fixes the values")]
+    [InlineData(new[] { "--codebook-m", "4", "--codebook-scope", "neuron", "--codebook-per-neuron" }, "give only --codebook-scope")]
+    [InlineData(new[] { "--codebook-scope", "core", "--core-neurons", "4" }, "--codebook-m")]
+    [InlineData(new[] { "--fan-in", "0" }, "--fan-in must be at least 1")]
+    [InlineData(new[] { "--mask-schedule", "fixed" }, "--mask-schedule applies")]
+    [InlineData(new[] { "--net", "conv", "--core-inputs", "8", "--core-neurons", "2" }, "conv rows are channels")]
     public void Options_that_would_be_ignored_or_mean_nothing_are_refused(string[] extra, string fragment)
     {
         string dir = Path.Combine(_dir, "opts");
@@ -76,6 +85,25 @@ public sealed class TrainCommandRefusalTests : IDisposable
             : Assert.Throws<ArgumentException>(() => Train([.. args])).Message;
         Assert.Contains(fragment, message);
         Assert.False(Directory.Exists(dir)); // refused before anything was written
+    }
+
+    /// <summary>The chip-layout options train, export and run integer-only: a fan-in budget with per-core inputs and TrueNorth types.</summary>
+    [Fact]
+    public void Chip_layout_options_train_and_export()
+    {
+        string warm = Path.Combine(_dir, "fp32"), tn = Path.Combine(_dir, "tn");
+        Assert.Equal(0, Train(Tiny(warm)));
+        var args = Tiny(tn, "--warm-start", Path.Combine(warm, "checkpoint.sfck"), "--truenorth", "--core-neurons", "4", "--core-inputs", "100", "--fan-in", "50");
+        args[Array.IndexOf(args, "--epochs") + 1] = "2";
+        Assert.Equal(0, Train(args));
+        var header = SpikeFit.Training.Train.Checkpoint.ReadHeader(Path.Combine(tn, "checkpoint.sfck"));
+        var mask = Assert.IsType<SpikeFit.Training.Models.Constraints.ConnectivitySpec>(header.Spec.Constraint);
+        Assert.Equal((50, 100, 4, 0), (mask.FanIn, mask.CoreInputs, mask.NeuronsPerCore, mask.ReviseEvery)); // TrueNorth: fixed by default
+        var values = Assert.IsType<SpikeFit.Training.Models.Constraints.TrueNorthSpec>(mask.Inner);
+        Assert.Equal((4, 0), (values.NeuronsPerCore, values.ReassignEvery)); // types stay as fitted to the warm start
+        string deployed = Path.Combine(_dir, "tn.sfdm");
+        Assert.Equal(0, ExportCommand.Create().Parse(["--checkpoint", Path.Combine(tn, "checkpoint.sfck"), "--out", deployed]).Invoke(Config));
+        Assert.Equal(2, SpikeFit.Training.Deploy.DeployedModel.Load(deployed).Header.Version);
     }
 
     [Fact]

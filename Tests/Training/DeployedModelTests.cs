@@ -224,6 +224,10 @@ public sealed class DeployedModelTests
         using var ste = ModelZoo.Build(Cpu, TinyMlp with { Ste = new SteSpec() }, seed: 1);
         e = Assert.Throws<InvalidOperationException>(() => DeployExporter.Export(ste, "test"));
         Assert.Contains("not a CAT codebook", e.Message);
+        // A mask over float32 weights has no integer values either.
+        using var masked = ModelZoo.Build(Cpu, TinyMlp with { Constraint = new ConnectivitySpec(null, FanIn: 8) }, seed: 1);
+        e = Assert.Throws<InvalidOperationException>(() => DeployExporter.Export(masked, "test"));
+        Assert.Contains("integer export needs integer values under it", e.Message);
     }
 
     [Fact]

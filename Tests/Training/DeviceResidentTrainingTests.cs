@@ -31,6 +31,12 @@ public abstract class DeviceResidentTrainingTests : BackendTestBase
         "ste-ternary" => Net(net) with { Ste = new SteSpec(SteQuantizer.Ternary) },
         "ste-twobit" => Net(net) with { Ste = new SteSpec(SteQuantizer.UniformTwoBit) },
         "deep-compression" => Net(net) with { SharedWeights = new SharedWeightsSpec(M: 4) },
+        // Chip layouts (DESIGN §4b–d) without revisions: a revision reads the latent weights back by design.
+        "mask-fanin-cat" => Net(net) with { Constraint = new ConnectivitySpec(new CodebookSpec(M: 4, Bits: 4), FanIn: 5) },
+        "mask-core-cat-per-core" => Net(net) with
+            { Constraint = new ConnectivitySpec(new CodebookSpec(M: 4, Bits: 4, NeuronsPerCore: 4), FanIn: 5, CoreInputs: 6, NeuronsPerCore: 4) },
+        "truenorth" => Net(net) with { Constraint = new TrueNorthSpec(NeuronsPerCore: 4) },
+        "mask-core-truenorth" => Net(net) with { Constraint = new ConnectivitySpec(new TrueNorthSpec(NeuronsPerCore: 4), CoreInputs: 6, NeuronsPerCore: 4) },
         _ => throw new ArgumentException(variant),
     };
 
@@ -70,6 +76,11 @@ public abstract class DeviceResidentTrainingTests : BackendTestBase
     [InlineData("conv", "ste-uniform")]
     [InlineData("conv", "ste-ternary")]
     [InlineData("conv", "deep-compression")]
+    [InlineData("mlp", "mask-fanin-cat")]
+    [InlineData("mlp", "mask-core-cat-per-core")]
+    [InlineData("mlp", "truenorth")]
+    [InlineData("mlp", "mask-core-truenorth")]
+    [InlineData("conv", "mask-fanin-cat")]
     public void A_training_step_copies_only_the_batch_and_the_loss(string net, string variant)
     {
         var backend = Backend;

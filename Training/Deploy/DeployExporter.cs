@@ -1,12 +1,15 @@
 using System.Buffers.Binary;
 using SpikeFit.Training.Models;
+using SpikeFit.Training.Hardware;
 using SpikeFit.Training.Models.Constraints;
 
 namespace SpikeFit.Training.Deploy;
 
 /// <summary>
-/// Turns a trained CAT network (every weighted layer under a <see cref="CodebookConstraint"/>) into a
-/// <see cref="DeployedModel"/>: packed indices, integer levels, the scale and integer biases.
+/// Turns a trained network whose every weighted layer holds integer values (<see cref="IDeployableWeights"/>:
+/// CAT per layer / neuron / core / whole network, TrueNorth axon types, either under a connectivity mask)
+/// into a <see cref="DeployedModel"/>: packed indices, integer levels, the scale, integer biases and,
+/// in format version 2, core indices and presence masks.
 /// </summary>
 public static class DeployExporter
 {
@@ -54,7 +57,7 @@ public static class DeployExporter
                     throw new InvalidOperationException($"Layer {layer.Name} ({layer.GetType().Name}) has no integer deployment.");
             }
         }
-        var header = new DeployedHeader(DeployedModel.Version, spec.Net, spec.T, spec.InputHeight, spec.InputWidth, spec.InputChannels,
+        var header = new DeployedHeader(DeployedModel.VersionFor(layers), spec.Net, spec.T, spec.InputHeight, spec.InputWidth, spec.InputChannels,
             spec.Classes, spec.Readout, InputLevels, BiasFractionBits, layers, payload.Length, source, DateTime.UtcNow.ToString("O"));
         var model = new DeployedModel(header, payload.ToArray());
         model.Validate(source);
@@ -70,26 +73,31 @@ public static class DeployExporter
 
     private static DeployedLayer Weighted(IWeightedLayer layer, bool pixelInput, MemoryStream payload)
     {
-        if (layer.Constraint is not CodebookConstraint cat)
+        if (layer.Constraint is not IDeployableWeights deployable)
         {
             string what = layer.Constraint?.Describe ?? "full-precision weights";
             throw new InvalidOperationException(
-                $"Layer {layer.Name} has {what}, not a CAT codebook: export needs a network whose every weighted layer was trained " +
-                "with SpikeFit CAT (train --codebook-m M --codebook-bits b).");
+                $"Layer {layer.Name} has {what}, not a CAT codebook or TrueNorth values: export needs a network whose every weighted layer was trained " +
+                "with SpikeFit CAT (train --codebook-m M --codebook-bits b) or TrueNorth types (--truenorth), masked or not.");
         }
-        var (_, levels, scale, assignments) = cat.Deployed();
-        if (!(scale > 0f)) throw new InvalidOperationException($"Layer {layer.Name} has an all-zero codebook (Δ = 0); nothing to deploy.");
-        int indexBits = IndexPacking.IndexBits(cat.M);
-        var packed = IndexPacking.Pack(assignments, indexBits);
-        CheckDecodes(layer, cat, levels, scale, assignments);
+        DeployableWeights d;
+        try { d = deployable.Deployable(); }
+        catch (InvalidOperationException e) { throw new InvalidOperationException($"Layer {layer.Name}: {e.Message}", e); }
+        if (!(d.Scale > 0f)) throw new InvalidOperationException($"Layer {layer.Name} has an all-zero codebook (Δ = 0); nothing to deploy.");
+        bool trueNorth = d.AxonTypes is not null;
+        bool perCore = d.Scope == CodebookScope.Core;
+        int cores = d.CoreOfRow is { Length: > 0 } c ? c.Max() + 1 : 0;
+        int indexBits = IndexPacking.IndexBits(d.M);
+        var packed = IndexPacking.Pack(trueNorth ? d.AxonTypes : d.Assignments, indexBits);
+        CheckDecodes(layer, d);
 
         // The accumulator unit: Σ q·p counts Δ/255 for 8-bit pixels, Σ q over spikes counts Δ.
-        double unit = pixelInput ? (double)scale / InputLevels : scale;
+        double unit = pixelInput ? (double)d.Scale / InputLevels : d.Scale;
         var bias = layer.Bias.Value.ToArray();
         var (inShape, outShape, kernel, padding) = layer switch
         {
-            Linear d => (FeatureShape.Flat(d.Inputs), FeatureShape.Flat(d.Outputs), 0, 0),
-            Conv2dLayer c => (c.InputShape, c.OutputShape, c.Kernel, c.Padding),
+            Linear dense => (FeatureShape.Flat(dense.Inputs), FeatureShape.Flat(dense.Outputs), 0, 0),
+            Conv2dLayer conv => (conv.InputShape, conv.OutputShape, conv.Kernel, conv.Padding),
             _ => throw new InvalidOperationException($"Layer {layer.Name} ({layer.GetType().Name}) has no integer deployment."),
         };
 
@@ -97,7 +105,7 @@ public static class DeployExporter
         payload.Write(packed);
         long levelsOffset = payload.Length;
         Span<byte> buf = stackalloc byte[8];
-        foreach (var q in levels)
+        foreach (var q in d.Levels)
         {
             BinaryPrimitives.WriteInt16LittleEndian(buf, checked((short)q));
             payload.Write(buf[..2]);
@@ -107,32 +115,56 @@ public static class DeployExporter
         {
             double units = Math.Round(b / unit * (1L << BiasFractionBits), MidpointRounding.AwayFromZero);
             if (!(Math.Abs(units) < 1L << 62))
-                throw new InvalidOperationException($"Layer {layer.Name}: bias {b} is too large for Δ = {scale} ({units:E2} units).");
+                throw new InvalidOperationException($"Layer {layer.Name}: bias {b} is too large for Δ = {d.Scale} ({units:E2} units).");
             BinaryPrimitives.WriteInt64LittleEndian(buf, (long)units);
             payload.Write(buf);
+        }
+        // Version 2 sections: the core of each row, then the presence mask (1 bit per synapse).
+        long coresOffset = 0, maskOffset = 0;
+        if (cores > 0)
+        {
+            coresOffset = payload.Length;
+            foreach (int core in d.CoreOfRow!)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(buf, core);
+                payload.Write(buf[..4]);
+            }
+        }
+        if (d.Mask is { } mask)
+        {
+            maskOffset = payload.Length;
+            payload.Write(IndexPacking.Pack(mask.Select(m => m ? 1 : 0).ToArray(), 1));
         }
         return new DeployedLayer
         {
             Name = layer.Name, Op = layer.Kind == Hardware.LayerKind.Conv ? DeployedOp.Conv : DeployedOp.Dense,
             InH = inShape.H, InW = inShape.W, InC = inShape.C, OutH = outShape.H, OutW = outShape.W, OutC = outShape.C,
             Rows = layer.OutChannels, FanIn = layer.FanIn, Kernel = kernel, Padding = padding,
-            M = cat.M, Bits = cat.Bits, IndexBits = indexBits, PerNeuron = cat.PerNeuron, Scale = scale, PixelInput = pixelInput,
+            M = d.M, Bits = d.Bits, IndexBits = indexBits, PerNeuron = d.Scope == CodebookScope.Neuron, Scale = d.Scale, PixelInput = pixelInput,
             IndicesOffset = indicesOffset, IndicesBytes = packed.Length, LevelsOffset = levelsOffset, BiasOffset = biasOffset,
+            Cores = cores, CoresOffset = coresOffset, PerCore = perCore, TrueNorth = trueNorth, HasMask = d.Mask is not null, MaskOffset = maskOffset,
         };
     }
 
     /// <summary>
-    /// Δ·q[a] must reproduce the weights the float network computes with, value for value; a
-    /// mismatch means the levels or the layout are wrong, and the file would silently differ.
+    /// Δ·q[a] (0 for an absent synapse) must reproduce the weights the float network computes with,
+    /// value for value; a mismatch means the levels or the layout are wrong, and the file would silently differ.
     /// </summary>
-    private static void CheckDecodes(IWeightedLayer layer, CodebookConstraint cat, int[] levels, float scale, int[] assignments)
+    private static void CheckDecodes(IWeightedLayer layer, DeployableWeights d)
     {
         var effective = layer.EffectiveWeights();
-        int groupLength = cat.Shape.GroupLength;
+        int fanIn = layer.FanIn;
         for (int k = 0; k < effective.Length; k++)
         {
-            int g = k / groupLength;
-            float decoded = scale * levels[g * cat.M + assignments[k]];
+            int r = k / fanIn, j = k % fanIn;
+            int g = d.Scope switch
+            {
+                CodebookScope.Neuron => r,
+                CodebookScope.Core => d.CoreOfRow![r],
+                _ => 0,
+            };
+            int a = d.AxonTypes is { } types ? types[d.CoreOfRow![r] * fanIn + j] : d.Assignments[k];
+            float decoded = d.Mask is { } mask && !mask[k] ? 0f : d.Scale * d.Levels[g * d.M + a];
             if (decoded != effective[k])
                 throw new InvalidOperationException(
                     $"Layer {layer.Name}: weight {k} decodes to {decoded} but the network uses {effective[k]}; the codebook is not on its grid.");

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using SpikeFit.Kernels.Lif;
 
 namespace SpikeFit.Training.Deploy;
@@ -72,6 +73,27 @@ public sealed record DeployedLayer
     /// <summary>Byte offset of the biases (int64 little-endian, [Rows], units of the accumulator unit / 2^BiasFractionBits).</summary>
     public long BiasOffset { get; init; }
 
+    // Format version 2 (chip layouts, DEPLOY.md); absent in version 1 files, whose defaults mean "none".
+    /// <summary>Cores the rows are partitioned into (0: no partition). The core of each row is stored as int32 [Rows] at <see cref="CoresOffset"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int Cores { get; init; }
+    /// <summary>Byte offset of the core index of each row (int32 little-endian, [Rows]) when <see cref="Cores"/> &gt; 0.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long CoresOffset { get; init; }
+    /// <summary>One codebook per core (Cores groups, group of row r = its core).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool PerCore { get; init; }
+    /// <summary>TrueNorth layout: the packed indices are the axon types [Cores, FanIn] (IndexBits each) and the
+    /// levels are per neuron [Rows, M]: weight (r, j) = Δ·q[r, type[core(r), j]].</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool TrueNorth { get; init; }
+    /// <summary>True when a 1-bit-per-synapse presence mask [Rows, FanIn] is stored at <see cref="MaskOffset"/>; an absent synapse weighs 0.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool HasMask { get; init; }
+    /// <summary>Byte offset of the presence mask (bits packed as the indices, 1 bit each).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long MaskOffset { get; init; }
+
     // Neuron layers.
     /// <summary>Leak β (float32 as trained); the integer path uses round(β·2^16).</summary>
     public float Beta { get; init; }
@@ -80,8 +102,17 @@ public sealed record DeployedLayer
     /// <summary>Soft (v = h − θ·s) or hard (v = h·(1 − s)) reset (Lif only).</summary>
     public ResetMode Reset { get; init; }
 
-    /// <summary>Number of codebook groups: Rows when per neuron, else 1.</summary>
-    public int Groups => PerNeuron ? Rows : 1;
+    /// <summary>Number of codebook groups: Rows when per neuron (and TrueNorth), Cores when per core, else 1.</summary>
+    public int Groups => PerNeuron ? Rows : PerCore ? Cores : 1;
+
+    /// <summary>Packed indices stored: one per synapse [Rows, FanIn], or (TrueNorth) one axon type per core and column [Cores, FanIn].</summary>
+    public long IndexCount => TrueNorth ? (long)Cores * FanIn : (long)Rows * FanIn;
+
+    /// <summary>Bytes of the presence mask: ⌈Rows·FanIn / 8⌉, or 0 without one.</summary>
+    public long MaskBytes => HasMask ? IndexPacking.PackedLength((long)Rows * FanIn, 1) : 0;
+
+    /// <summary>True when the layer needs format version 2 (cores, a mask, or the TrueNorth layout).</summary>
+    public bool NeedsVersion2 => Cores > 0 || PerCore || TrueNorth || HasMask;
 
     /// <summary>True for Dense and Conv.</summary>
     public bool IsWeighted => Op is DeployedOp.Dense or DeployedOp.Conv;
@@ -92,6 +123,6 @@ public sealed record DeployedLayer
     /// <summary>Input features per sample.</summary>
     public int InSize => InH * InW * InC;
 
-    /// <summary>Bytes this layer takes in the payload: packed indices, int16 levels, int64 biases.</summary>
-    public long PayloadBytes => IsWeighted ? IndicesBytes + 2L * Groups * M + 8L * Rows : 0;
+    /// <summary>Bytes this layer takes in the payload: packed indices, int16 levels, int64 biases, and (version 2) core indices and mask.</summary>
+    public long PayloadBytes => IsWeighted ? IndicesBytes + 2L * Groups * M + 8L * Rows + (Cores > 0 ? 4L * Rows : 0) + MaskBytes : 0;
 }

@@ -29,10 +29,10 @@ public sealed record DeployedHeader(int Version, string Net, int T, int InputHei
 
 /// <summary>
 /// A CAT-compressed spiking network ready for integer-only inference, and its file format
-/// (<c>.sfdm</c>, version 1, little-endian; full description in Training/Deploy/DEPLOY.md):
+/// (<c>.sfdm</c>, versions 1 and 2, little-endian; full description in Training/Deploy/DEPLOY.md):
 /// <code>
 /// "SPKFDEPL"        8 bytes magic
-/// int32 version     = 1
+/// int32 version     = 1, or 2 when a layer has cores, a mask or the TrueNorth layout
 /// int32 n, n bytes  UTF-8 JSON header (<see cref="DeployedHeader"/>: T, input shape, classes, readout,
 ///                   the layer list with shapes, M, b, Δ, β, θ, reset and payload offsets)
 /// payload           per weighted layer, at the offsets the header gives: packed indices
@@ -44,8 +44,12 @@ public sealed record DeployedHeader(int Version, string Net, int T, int InputHei
 /// </summary>
 public sealed class DeployedModel
 {
-    /// <summary>Format version this build writes and reads.</summary>
-    public const int Version = 1;
+    /// <summary>Newest format version this build writes and reads: 2 adds cores, per-core codebooks, presence
+    /// masks and the TrueNorth layout. A model without them is written as version 1, byte for byte as before.</summary>
+    public const int Version = 2;
+
+    /// <summary>The lowest version that holds <paramref name="layers"/>.</summary>
+    public static int VersionFor(IEnumerable<DeployedLayer> layers) => layers.Any(l => l.NeedsVersion2) ? 2 : 1;
     private static readonly byte[] Magic = "SPKFDEPL"u8.ToArray();
     private const int PrefixBytes = 16, HashBytes = 32;
 
@@ -67,7 +71,22 @@ public sealed class DeployedModel
 
     /// <summary>Codebook indices of a weighted layer, unpacked: [Rows·FanIn], each in [0, M).</summary>
     public int[] Indices(DeployedLayer layer) =>
-        IndexPacking.Unpack(Payload.AsSpan((int)layer.IndicesOffset, (int)layer.IndicesBytes), layer.Rows * layer.FanIn, layer.IndexBits);
+        IndexPacking.Unpack(Payload.AsSpan((int)layer.IndicesOffset, (int)layer.IndicesBytes), (int)layer.IndexCount, layer.IndexBits);
+
+    /// <summary>Core of each row [Rows] (version 2, <see cref="DeployedLayer.Cores"/> &gt; 0), else null.</summary>
+    public int[]? CoreOfRow(DeployedLayer layer)
+    {
+        if (layer.Cores <= 0) return null;
+        var core = new int[layer.Rows];
+        var bytes = Payload.AsSpan((int)layer.CoresOffset, 4 * core.Length);
+        for (int i = 0; i < core.Length; i++) core[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes.Slice(4 * i));
+        return core;
+    }
+
+    /// <summary>Which synapses exist [Rows·FanIn] (version 2, <see cref="DeployedLayer.HasMask"/>), else null (all).</summary>
+    public bool[]? Mask(DeployedLayer layer) => layer.HasMask
+        ? IndexPacking.Unpack(Payload.AsSpan((int)layer.MaskOffset, (int)layer.MaskBytes), layer.Rows * layer.FanIn, 1).Select(b => b != 0).ToArray()
+        : null;
 
     /// <summary>Integer levels q of a weighted layer: [groups, M].</summary>
     public int[] Levels(DeployedLayer layer)
@@ -92,14 +111,18 @@ public sealed class DeployedModel
     {
         var idx = Indices(layer);
         var q = Levels(layer);
-        var w = new int[idx.Length];
+        var core = CoreOfRow(layer);
+        var mask = Mask(layer);
+        var w = new int[layer.Rows * layer.FanIn];
         for (int r = 0; r < layer.Rows; r++)
         {
-            int g = layer.PerNeuron ? r : 0;
+            int g = layer.PerNeuron ? r : layer.PerCore ? core![r] : 0;
+            // TrueNorth: the index of (r, j) is the type of axon j on r's core.
+            int indexRow = layer.TrueNorth ? core![r] * layer.FanIn : r * layer.FanIn;
             for (int j = 0; j < layer.FanIn; j++)
             {
                 int k = r * layer.FanIn + j;
-                w[k] = q[g * layer.M + idx[k]];
+                w[k] = mask is not null && !mask[k] ? 0 : q[g * layer.M + idx[indexRow + j]];
             }
         }
         return w;
@@ -121,6 +144,8 @@ public sealed class DeployedModel
     public void Validate(string path)
     {
         var h = Header;
+        if (h.Version is < 1 or > Version)
+            throw new InvalidDataException($"{path}: header version {h.Version}; this build reads versions 1 to {Version}.");
         if (h.T < 1 || h.Classes < 2 || h.InputLevels < 1 || h.InputLevels > 255 || h.BiasFractionBits is < 0 or > 30)
             throw new InvalidDataException($"{path}: bad header (T {h.T}, classes {h.Classes}, input levels {h.InputLevels}, bias bits {h.BiasFractionBits}).");
         if (h.PayloadBytes != Payload.Length)
@@ -130,11 +155,21 @@ public sealed class DeployedModel
             if (l.M < 2 || l.Bits is < 2 or > 16 || l.M > 1 << l.Bits || l.IndexBits != IndexPacking.IndexBits(l.M) ||
                 l.Rows < 1 || l.FanIn < 1 || !(l.Scale > 0f) || !float.IsFinite(l.Scale))
                 throw new InvalidDataException($"{path}: layer {l.Name} has inconsistent codebook metadata (M {l.M}, b {l.Bits}, index bits {l.IndexBits}, Δ {l.Scale}).");
-            if (l.IndicesBytes != IndexPacking.PackedLength((long)l.Rows * l.FanIn, l.IndexBits))
-                throw new InvalidDataException($"{path}: layer {l.Name} has {l.IndicesBytes} index bytes; {l.Rows}×{l.FanIn} weights need {IndexPacking.PackedLength((long)l.Rows * l.FanIn, l.IndexBits)}.");
-            foreach (var (offset, bytes, what) in new[] { (l.IndicesOffset, l.IndicesBytes, "indices"), (l.LevelsOffset, 2L * l.Groups * l.M, "levels"), (l.BiasOffset, 8L * l.Rows, "biases") })
+            if (l.NeedsVersion2 && h.Version < 2)
+                throw new InvalidDataException($"{path}: layer {l.Name} uses cores, a mask or the TrueNorth layout, which need format version 2; the header says {h.Version}.");
+            if (l.Cores < 0 || l.Cores > l.Rows || ((l.PerCore || l.TrueNorth) && l.Cores == 0) || (l.PerCore && (l.PerNeuron || l.TrueNorth)) || (l.TrueNorth && !l.PerNeuron))
+                throw new InvalidDataException($"{path}: layer {l.Name} has an inconsistent layout ({l.Cores} cores, per core {l.PerCore}, per neuron {l.PerNeuron}, TrueNorth {l.TrueNorth}).");
+            if (l.IndicesBytes != IndexPacking.PackedLength(l.IndexCount, l.IndexBits))
+                throw new InvalidDataException($"{path}: layer {l.Name} has {l.IndicesBytes} index bytes; {l.IndexCount} indices need {IndexPacking.PackedLength(l.IndexCount, l.IndexBits)}.");
+            foreach (var (offset, bytes, what) in new[]
+                     {
+                         (l.IndicesOffset, l.IndicesBytes, "indices"), (l.LevelsOffset, 2L * l.Groups * l.M, "levels"), (l.BiasOffset, 8L * l.Rows, "biases"),
+                         (l.Cores > 0 ? l.CoresOffset : 0, l.Cores > 0 ? 4L * l.Rows : 0, "core indices"), (l.HasMask ? l.MaskOffset : 0, l.MaskBytes, "mask"),
+                     })
                 if (offset < 0 || offset + bytes > Payload.Length)
                     throw new InvalidDataException($"{path}: layer {l.Name} {what} lie outside the payload.");
+            if (CoreOfRow(l) is { } cores && Array.FindIndex(cores, c => c < 0 || c >= l.Cores) is var badRow and >= 0)
+                throw new InvalidDataException($"{path}: layer {l.Name} puts row {badRow} on core {cores[badRow]}, outside its {l.Cores} cores.");
             int qMin = -(1 << (l.Bits - 1)), qMax = (1 << (l.Bits - 1)) - 1;
             if (Levels(l).FirstOrDefault(q => q < qMin || q > qMax, int.MinValue) is var bad && bad != int.MinValue)
                 throw new InvalidDataException($"{path}: layer {l.Name} level {bad} is outside the {l.Bits}-bit grid [{qMin}, {qMax}].");
@@ -151,7 +186,7 @@ public sealed class DeployedModel
         using var buffer = new MemoryStream();
         buffer.Write(Magic);
         Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(word, Version);
+        BinaryPrimitives.WriteInt32LittleEndian(word, Header.Version);
         buffer.Write(word);
         BinaryPrimitives.WriteInt32LittleEndian(word, json.Length);
         buffer.Write(word);
@@ -174,8 +209,8 @@ public sealed class DeployedModel
         if (bytes.Length < PrefixBytes + HashBytes)
             throw new InvalidDataException($"{path} is truncated ({bytes.Length} bytes).");
         int version = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8));
-        if (version != Version)
-            throw new InvalidDataException($"{path} is deployed-model format version {version}; this build reads version {Version}.");
+        if (version is < 1 or > Version)
+            throw new InvalidDataException($"{path} is deployed-model format version {version}; this build reads versions 1 to {Version}.");
         int n = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12));
         if (n <= 0 || n > 64 << 20) throw new InvalidDataException($"{path} is corrupt (header length {n}).");
         if (PrefixBytes + (long)n + HashBytes > bytes.Length)
@@ -198,6 +233,8 @@ public sealed class DeployedModel
         var body = bytes.AsSpan(0, bytes.Length - HashBytes);
         if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - HashBytes)))
             throw new InvalidDataException($"{path} is corrupt (SHA-256 mismatch); export it again.");
+        if (header.Version != version)
+            throw new InvalidDataException($"{path} is corrupt (format version {version}, header version {header.Version}).");
         var model = new DeployedModel(header, bytes.AsSpan(PrefixBytes + n, (int)header.PayloadBytes).ToArray());
         model.Validate(path);
         return model;

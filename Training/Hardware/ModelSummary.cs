@@ -6,8 +6,9 @@ namespace SpikeFit.Training.Hardware;
 /// <summary>How a layer connects to its inputs.</summary>
 public enum LayerKind { Dense, Conv }
 
-/// <summary>Which weights share one codebook (DESIGN §4): none (free values), per layer, per output neuron, whole network.</summary>
-public enum CodebookScope { None, Layer, Neuron, Network }
+/// <summary>Which weights share one codebook (DESIGN §4): none (free values), per layer, per output neuron, whole network,
+/// per core (the rows a chip core holds, DESIGN §4c; sized here as per layer, an upper bound, since a summary knows no cores).</summary>
+public enum CodebookScope { None, Layer, Neuron, Network, Core }
 
 /// <summary>
 /// One layer of a deployed model, independent of training. Counts are of connections: a conv
@@ -82,7 +83,7 @@ public sealed record LayerSummary(
         {
             long bits = Parameters * BitsPerSynapse + 32; // threshold
             // A whole-network codebook is counted once per layer too: every core holding a layer needs its copy.
-            if (Scope is CodebookScope.Layer or CodebookScope.Network) bits += (long)DistinctValues * WeightBits + 32;
+            if (Scope is CodebookScope.Layer or CodebookScope.Network or CodebookScope.Core) bits += (long)DistinctValues * WeightBits + 32;
             else if (Scope == CodebookScope.Neuron) bits += (long)Neurons * MaxDistinctPerNeuron * WeightBits + 32;
             return bits;
         }

@@ -13,7 +13,7 @@ namespace SpikeFit.Training.Models.Constraints;
 /// Backward is straight-through for W (∂W = ∂Ŵ, already in the weight gradient) and summed per
 /// centroid for the codebook (∂c_m = Σ_(a=m) ∂Ŵ), applied to the latent codebook.
 /// </summary>
-public sealed class CodebookConstraint : WeightConstraint
+public sealed class CodebookConstraint : WeightConstraint, IDeployableWeights
 {
     private readonly DeviceBuffer<int> _assignments;
     private readonly DeviceBuffer<float> _quantized, _projected;
@@ -89,6 +89,12 @@ public sealed class CodebookConstraint : WeightConstraint
         float scale = _shared?.Scale ?? _scale!.ToArray()[0];
         var levels = codebook.Select(c => scale > 0 ? (int)MathF.Round(c / scale) : 0).ToArray();
         return (codebook, levels, scale, _assignments.ToArray());
+    }
+
+    public DeployableWeights Deployable()
+    {
+        var (_, levels, scale, assignments) = Deployed();
+        return new DeployableWeights(M, Bits, scale, levels, PerNeuron && !WholeNetwork ? CodebookScope.Neuron : CodebookScope.Layer, assignments);
     }
 
     public override DeviceBuffer<float> Effective()

@@ -12,16 +12,18 @@ public enum CodebookInit { KMeans, Linear }
 
 /// <summary>
 /// Clusterization-aware training (DESIGN §4): every dense layer keeps an M-value codebook on a b-bit
-/// grid, per layer, per output neuron, or one for the whole network (<see cref="WholeNetwork"/>:
-/// every layer shares M values and one scale), learnt with the weights at
+/// grid, per layer, per output neuron, per core of <see cref="NeuronsPerCore"/> neurons (DESIGN §4c;
+/// the cores of an enclosing <see cref="ConnectivitySpec"/>'s partition, else consecutive rows), or
+/// one for the whole network (<see cref="WholeNetwork"/>: every layer shares M values and one scale), learnt with the weights at
 /// <see cref="LearningRateScale"/> times the weights' learning rate. Registered as "cat".
 /// </summary>
 public sealed record CodebookSpec(int M = 4, int Bits = 4, bool PerNeuron = false, float LearningRateScale = 0.1f,
-    CodebookInit Init = CodebookInit.KMeans, int InitSeed = 0, bool WholeNetwork = false) : ConstraintSpec
+    CodebookInit Init = CodebookInit.KMeans, int InitSeed = 0, bool WholeNetwork = false, int NeuronsPerCore = 0)
+    : ConstraintSpec, ICoreScopedSpec
 {
-    /// <summary>"per layer", "per neuron" or "whole network".</summary>
+    /// <summary>"per layer", "per neuron", "per core of P" or "whole network".</summary>
     [JsonIgnore]
-    public string ScopeName => WholeNetwork ? "whole network" : PerNeuron ? "per neuron" : "per layer";
+    public string ScopeName => WholeNetwork ? "whole network" : PerNeuron ? "per neuron" : NeuronsPerCore > 0 ? $"per core of {NeuronsPerCore}" : "per layer";
 
     public override string Describe() => $"CAT M={M} b={Bits} {ScopeName}";
 
@@ -32,15 +34,25 @@ public sealed record CodebookSpec(int M = 4, int Bits = 4, bool PerNeuron = fals
         if (M > 1 << Bits) throw new ArgumentException($"codebook M = {M} values do not fit a {Bits}-bit grid (at most {1 << Bits}): raise the bits or lower M.");
         if (!(LearningRateScale >= 0)) throw new ArgumentException($"codebook learning-rate scale must be ≥ 0, got {LearningRateScale}.");
         if (PerNeuron && WholeNetwork) throw new ArgumentException("choose one codebook scope: per neuron or whole network, not both.");
+        if (NeuronsPerCore < 0) throw new ArgumentException($"neurons per core must be positive, got {NeuronsPerCore}.");
+        if (NeuronsPerCore > 0 && (PerNeuron || WholeNetwork))
+            throw new ArgumentException($"choose one codebook scope: per core, or {(PerNeuron ? "per neuron" : "whole network")}, not both.");
+        if (NeuronsPerCore > 0 && network.Net != "mlp")
+            throw new ArgumentException($"a per-core codebook groups dense neurons into cores; the {network.Net} net's conv rows are channels shared by every position. Use the mlp, or another scope.");
     }
 
     public override WeightConstraint Create(Backend backend, Parameter weight, int rows, int fanIn)
     {
         if (WholeNetwork)
             throw new InvalidOperationException("A whole-network codebook is shared by every layer: build it through ForNetwork, not per layer.");
+        if (NeuronsPerCore > 0) return Create(backend, weight, rows, fanIn, CoreLayout.Contiguous(rows, fanIn, NeuronsPerCore));
         return new CodebookConstraint(backend, weight, rows, fanIn, InitialCodebook(weight.Value.ToArray(), rows, fanIn),
             M, Bits, PerNeuron, LearningRateScale);
     }
+
+    /// <summary>Per-core scope on <paramref name="layout"/>'s cores (kept current by the mask that owns it).</summary>
+    public WeightConstraint Create(Backend backend, Parameter weight, int rows, int fanIn, CoreLayout layout) =>
+        new CoreCodebookConstraint(backend, weight, rows, fanIn, layout, M, Bits, LearningRateScale, Init, InitSeed);
 
     public override NetworkConstraints ForNetwork(Backend backend) =>
         WholeNetwork ? new WholeNetworkBuild(this, backend) : base.ForNetwork(backend);

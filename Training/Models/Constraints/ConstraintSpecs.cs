@@ -22,6 +22,8 @@ public static class ConstraintSpecs
         Register<SharedWeightsSpec>("shared-weights");
         Register<LsqSpec>("lsq");
         Register<DkmSpec>("dkm");
+        Register<ConnectivitySpec>("connectivity");
+        Register<TrueNorthSpec>("truenorth");
     }
 
     /// <summary>Registered names, in registration order.</summary>
