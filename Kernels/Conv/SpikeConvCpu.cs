@@ -123,6 +123,23 @@ public sealed unsafe class SpikeConvCpu : ISpikeConvKernels
         {
             int y = oy + ky - s.Padding;
             if (y < 0 || y >= s.H) continue;
+            // The K masks of one kernel row as one word when K·C ≤ 64: bit kx·C + c, so a bit's position
+            // is its k within the row, and one loop (one mispredicted exit) serves the whole row.
+            if (s.K * s.C <= 64)
+            {
+                ulong bits = RowBits(s, pm, r, y, ox);
+                float* row = wt + (long)ky * s.K * s.C * ld;
+                while (bits != 0)
+                {
+                    float* wr = row + BitOperations.TrailingZeroCount(bits) * ld;
+                    bits &= bits - 1;
+                    a0 += Vector.Load(wr);
+                    a1 += Vector.Load(wr + vc);
+                    a2 += Vector.Load(wr + 2 * vc);
+                    a3 += Vector.Load(wr + 3 * vc);
+                }
+                continue;
+            }
             for (int kx = 0; kx < s.K; kx++)
             {
                 int x = ox + kx - s.Padding;
@@ -147,6 +164,19 @@ public sealed unsafe class SpikeConvCpu : ISpikeConvKernels
         }
         a0.Store(spill); a1.Store(spill + vc); a2.Store(spill + 2 * vc); a3.Store(spill + 3 * vc);
         for (int o = 0; o < s.O; o++) dst[o] = spill[o];
+    }
+
+    /// <summary>The masks of input row y under kernel columns kx = 0..K−1 at output column ox, mask kx at bit kx·C (0 in the padding); K·C ≤ 64.</summary>
+    private static ulong RowBits(ConvShape s, uint* pm, int r, int y, int ox)
+    {
+        ulong bits = 0;
+        uint* row = pm + ((long)r * s.H + y) * s.W;
+        for (int kx = 0; kx < s.K; kx++)
+        {
+            int x = ox + kx - s.Padding;
+            if (x >= 0 && x < s.W) bits |= (ulong)row[x] << (kx * s.C);
+        }
+        return bits;
     }
 
     /// <summary>Any O and any reduction block: sums over k in blocks of <paramref name="block"/>, each from 0, added in order.</summary>
@@ -200,58 +230,112 @@ public sealed unsafe class SpikeConvCpu : ISpikeConvKernels
         var gw = gradWeight.Host;
         var op = new GemmOp(s.O, s.Patch, s.OutputPixels, TransA: true, Beta: accumulate ? 1f : 0f);
         int block = Dense.ReductionBlock(op, DenseCpu.SampledDensity(i => g[i] != 0f, s.OutputLength), ColsDensity(s, m));
-        int vc = Vector<float>.Count, ld = RoundUp(s.O, vc), vecO = s.O / vc * vc;
-        // One task per kernel tap (ky, kx): it owns ∂W[:, tap, :] and scans every output pixel in
-        // ascending order, so each sum has the GEMM's order no matter how tasks are scheduled.
-        _backend.ParallelFor(s.K * s.K, tap =>
+        int vc = Vector<float>.Count, ld = RoundUp(s.O, vc), len = s.Patch * ld, rows = s.OutputPixels;
+        // The GEMM sums ∂W over output pixels in blocks (each from 0), then adds the blocks in order.
+        // The blocks are independent, so tasks compute them in parallel into their own partials
+        // ([k][o] with k = tap·C + c), each reading its ∂y rows once for all taps; a second pass
+        // adds the partials to β·∂W in block order, element by element: the GEMM's exact sums.
+        int blocks = block == int.MaxValue ? 1 : (rows + block - 1) / block;
+        int span = blocks == 1 ? rows : block;
+        var partial = ArrayPool<float>.Shared.Rent(blocks * len);
+        try
         {
-            int ky = tap / s.K, kx = tap - ky * s.K, span = s.C * ld;
-            var buffer = ArrayPool<float>.Shared.Rent(2 * span);
-            try
+            _backend.ParallelFor(blocks, bi =>
             {
-                fixed (float* pb = buffer, pg = g, pgw = gw)
+                fixed (float* pp = partial, pg = g)
                 fixed (uint* pm = m)
+                    WeightGradBlock(s, pg, pm, pp + (long)bi * len, ld, bi * span, Math.Min(rows, (bi + 1) * span));
+            });
+            int chunks = Math.Min(len / vc, 4 * _backend.Threads), per = (len / vc + chunks - 1) / chunks * vc;
+            _backend.ParallelFor(chunks, ci =>
+            {
+                int j0 = ci * per, j1 = Math.Min(len, j0 + per);
+                if (j0 >= j1) return;
+                fixed (float* pp = partial, pgw = gw)
                 {
-                    float* acc = pb, total = pb + span;
-                    new Span<float>(pb, 2 * span).Clear();
-                    // β·∂W with β = 1 when accumulating: the GEMM adds its first block to the old ∂W.
-                    if (accumulate)
-                        for (int c = 0; c < s.C; c++)
-                            for (int o = 0; o < s.O; o++) total[c * ld + o] = pgw[(long)o * s.Patch + tap * s.C + c];
-                    long p = 0, next = block;
-                    for (int r = 0; r < s.R; r++)
-                        for (int oy = 0; oy < s.Ho; oy++)
-                        {
-                            int y = oy + ky - s.Padding;
-                            bool rowInside = y >= 0 && y < s.H;
-                            for (int ox = 0; ox < s.Wo; ox++, p++)
-                            {
-                                if (p == next)
-                                {
-                                    Fold(total, acc, span);
-                                    next += block;
-                                }
-                                int x = ox + kx - s.Padding;
-                                if (!rowInside || x < 0 || x >= s.W) continue;
-                                uint bits = pm[((long)r * s.H + y) * s.W + x];
-                                float* gp = pg + p * s.O;
-                                while (bits != 0)
-                                {
-                                    float* a = acc + BitOperations.TrailingZeroCount(bits) * ld;
-                                    bits &= bits - 1;
-                                    int o = 0;
-                                    for (; o < vecO; o += vc) (Vector.Load(a + o) + Vector.Load(gp + o)).Store(a + o);
-                                    for (; o < s.O; o++) a[o] += gp[o];
-                                }
-                            }
-                        }
-                    Fold(total, acc, span);
-                    for (int c = 0; c < s.C; c++)
-                        for (int o = 0; o < s.O; o++) pgw[(long)o * s.Patch + tap * s.C + c] = total[c * ld + o];
+                    // total[k][o] = β·∂W[o][k] (β = 1 when accumulating), then + each block in order.
+                    for (int j = j0; j < j1; j++)
+                    {
+                        int k = j / ld, o = j - k * ld;
+                        if (o >= s.O) continue;
+                        long at = (long)o * s.Patch + k;
+                        float total = accumulate ? pgw[at] : 0f;
+                        for (int bi = 0; bi < blocks; bi++) total += pp[(long)bi * len + j];
+                        pgw[at] = total;
+                    }
+                }
+            });
+        }
+        finally { ArrayPool<float>.Shared.Return(partial); }
+    }
+
+    /// <summary>acc[k][o] = Σ over output pixels p in [p0, p1), ascending, whose input at k spiked, of ∂y[p, o].</summary>
+    private static void WeightGradBlock(ConvShape s, float* g, uint* m, float* acc, int ld, int p0, int p1)
+    {
+        int vc = Vector<float>.Count, vecO = s.O / vc * vc, pixels = s.Ho * s.Wo;
+        new Span<float>(acc, s.Patch * ld).Clear();
+        int r = p0 / pixels, q = p0 - r * pixels, oy = q / s.Wo, ox = q - oy * s.Wo;
+        bool four = s.O == 4 * vc, rowWord = s.K * s.C <= 64;
+        for (int p = p0; p < p1; p++)
+        {
+            float* gp = g + (long)p * s.O;
+            Vector<float> g0 = default, g1 = default, g2 = default, g3 = default;
+            if (four) { g0 = Vector.Load(gp); g1 = Vector.Load(gp + vc); g2 = Vector.Load(gp + 2 * vc); g3 = Vector.Load(gp + 3 * vc); }
+            for (int ky = 0; ky < s.K; ky++)
+            {
+                int y = oy + ky - s.Padding;
+                if (y < 0 || y >= s.H) continue;
+                if (rowWord)
+                {
+                    // One word for the kernel row (see RowBits): bit position = k within the row.
+                    ulong bits = RowBits(s, m, r, y, ox);
+                    float* rowAcc = acc + (long)ky * s.K * s.C * ld;
+                    while (bits != 0)
+                    {
+                        float* a = rowAcc + BitOperations.TrailingZeroCount(bits) * ld;
+                        bits &= bits - 1;
+                        AddG(a, gp, s.O, vecO, vc, four, g0, g1, g2, g3);
+                    }
+                    continue;
+                }
+                for (int kx = 0; kx < s.K; kx++)
+                {
+                    int x = ox + kx - s.Padding;
+                    if (x < 0 || x >= s.W) continue;
+                    uint bits = m[((long)r * s.H + y) * s.W + x];
+                    float* tapAcc = acc + (long)(ky * s.K + kx) * s.C * ld;
+                    while (bits != 0)
+                    {
+                        float* a = tapAcc + BitOperations.TrailingZeroCount(bits) * ld;
+                        bits &= bits - 1;
+                        AddG(a, gp, s.O, vecO, vc, four, g0, g1, g2, g3);
+                    }
                 }
             }
-            finally { ArrayPool<float>.Shared.Return(buffer); }
-        });
+            if (++ox == s.Wo)
+            {
+                ox = 0;
+                if (++oy == s.Ho) { oy = 0; r++; }
+            }
+        }
+    }
+
+    /// <summary>a[o] += ∂y[p, o] for o &lt; O (four preloaded vectors when O is exactly four vectors).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void AddG(float* a, float* gp, int outputs, int vecO, int vc, bool four,
+        Vector<float> g0, Vector<float> g1, Vector<float> g2, Vector<float> g3)
+    {
+        if (four)
+        {
+            (Vector.Load(a) + g0).Store(a);
+            (Vector.Load(a + vc) + g1).Store(a + vc);
+            (Vector.Load(a + 2 * vc) + g2).Store(a + 2 * vc);
+            (Vector.Load(a + 3 * vc) + g3).Store(a + 3 * vc);
+            return;
+        }
+        int o = 0;
+        for (; o < vecO; o += vc) (Vector.Load(a + o) + Vector.Load(gp + o)).Store(a + o);
+        for (; o < outputs; o++) a[o] += gp[o];
     }
 
     public void InputGrad(ConvShape s, DeviceBuffer<float> gradOutput, DeviceBuffer<float> weight, DeviceBuffer<float> gradInput)
@@ -270,32 +354,115 @@ public sealed unsafe class SpikeConvCpu : ISpikeConvKernels
         // its terms in the same order as Col2Im(∂output·W).
         _backend.ParallelFor(s.R, r =>
         {
-            var row = ArrayPool<float>.Shared.Rent(patch);
+            // ∂cols rows of up to Group output pixels of one output row, computed together (they share every W load).
+            var rows = ArrayPool<float>.Shared.Rent(Group * patch);
             try
             {
-                fixed (float* pg = g, pw = w, pgi = gi, prow = row)
+                fixed (float* pg = g, pw = w, pgi = gi, prows = rows)
                 {
                     float* img = pgi + r * image;
                     new Span<float>(img, (int)image).Clear();
                     for (int oy = 0; oy < ho; oy++)
-                        for (int ox = 0; ox < wo; ox++)
+                        for (int ox0 = 0; ox0 < wo; ox0 += Group)
                         {
-                            long p = ((long)r * ho + oy) * wo + ox;
-                            GradColsRow(pg + p * s.O, pw, s.O, patch, block, prow);
-                            int x0 = ox - pad;
-                            int lo = Math.Max(0, -x0), hi = Math.Min(k, s.W - x0);
-                            if (hi <= lo) continue;
-                            for (int ky = 0; ky < k; ky++)
+                            int count = Math.Min(Group, wo - ox0);
+                            long p0 = ((long)r * ho + oy) * wo + ox0;
+                            if (count == Group) GradColsRows4(pg + p0 * s.O, pw, s.O, patch, block, prows);
+                            else
+                                for (int i = 0; i < count; i++) GradColsRow(pg + (p0 + i) * s.O, pw, s.O, patch, block, prows + i * patch);
+                            for (int i = 0; i < count; i++)
                             {
-                                int y = oy + ky - pad;
-                                if (y < 0 || y >= s.H) continue;
-                                Add(img + ((long)y * s.W + x0 + lo) * c, prow + (ky * k + lo) * c, (hi - lo) * c);
+                                int x0 = ox0 + i - pad;
+                                int lo = Math.Max(0, -x0), hi = Math.Min(k, s.W - x0);
+                                if (hi <= lo) continue;
+                                for (int ky = 0; ky < k; ky++)
+                                {
+                                    int y = oy + ky - pad;
+                                    if (y < 0 || y >= s.H) continue;
+                                    Add(img + ((long)y * s.W + x0 + lo) * c, prows + i * patch + (ky * k + lo) * c, (hi - lo) * c);
+                                }
                             }
                         }
                 }
             }
-            finally { ArrayPool<float>.Shared.Return(row); }
+            finally { ArrayPool<float>.Shared.Return(rows); }
         });
+    }
+
+    /// <summary>Output pixels whose ∂cols rows <see cref="GradColsRows4"/> computes together.</summary>
+    private const int Group = 4;
+
+    /// <summary>
+    /// <see cref="GradColsRow"/> for four consecutive ∂y rows (stride <paramref name="outputs"/>) into
+    /// dst[4][n]: 4 rows × 3 vectors = 12 accumulators, each W load used four times. Every element is
+    /// still one FMA chain over o in ascending order (in the same blocks), so the values are identical.
+    /// </summary>
+    private static void GradColsRows4(float* g, float* w, int outputs, int n, int block, float* dst)
+    {
+        int vc = Vector<float>.Count, j = 0;
+        new Span<float>(dst, Group * n).Clear();
+        float* g1 = g + outputs, g2 = g + 2 * outputs, g3 = g + 3 * outputs;
+        float* d1 = dst + n, d2 = dst + 2 * n, d3 = dst + 3 * n;
+        for (int o0 = 0; o0 < outputs; o0 += block)
+        {
+            int o1 = (int)Math.Min(outputs, (long)o0 + block);
+            for (j = 0; j <= n - 3 * vc; j += 3 * vc)
+            {
+                Vector<float> a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default,
+                    a20 = default, a21 = default, a22 = default, a30 = default, a31 = default, a32 = default;
+                for (int o = o0; o < o1; o++)
+                {
+                    float* wr = w + (long)o * n + j;
+                    var w0 = Vector.Load(wr);
+                    var w1 = Vector.Load(wr + vc);
+                    var w2 = Vector.Load(wr + 2 * vc);
+                    var x = new Vector<float>(g[o]);
+                    a00 = Vector.FusedMultiplyAdd(x, w0, a00); a01 = Vector.FusedMultiplyAdd(x, w1, a01); a02 = Vector.FusedMultiplyAdd(x, w2, a02);
+                    x = new Vector<float>(g1[o]);
+                    a10 = Vector.FusedMultiplyAdd(x, w0, a10); a11 = Vector.FusedMultiplyAdd(x, w1, a11); a12 = Vector.FusedMultiplyAdd(x, w2, a12);
+                    x = new Vector<float>(g2[o]);
+                    a20 = Vector.FusedMultiplyAdd(x, w0, a20); a21 = Vector.FusedMultiplyAdd(x, w1, a21); a22 = Vector.FusedMultiplyAdd(x, w2, a22);
+                    x = new Vector<float>(g3[o]);
+                    a30 = Vector.FusedMultiplyAdd(x, w0, a30); a31 = Vector.FusedMultiplyAdd(x, w1, a31); a32 = Vector.FusedMultiplyAdd(x, w2, a32);
+                }
+                AddTo(dst + j, vc, a00, a01, a02);
+                AddTo(d1 + j, vc, a10, a11, a12);
+                AddTo(d2 + j, vc, a20, a21, a22);
+                AddTo(d3 + j, vc, a30, a31, a32);
+            }
+        }
+        // Columns left over (n not a multiple of 3 vectors): row by row.
+        if (j < n)
+            for (int i = 0; i < Group; i++) GradColsTail(g + (long)i * outputs, w, outputs, n, block, dst + (long)i * n, j);
+    }
+
+    private static void AddTo(float* d, int vc, Vector<float> a, Vector<float> b, Vector<float> c)
+    {
+        (Vector.Load(d) + a).Store(d);
+        (Vector.Load(d + vc) + b).Store(d + vc);
+        (Vector.Load(d + 2 * vc) + c).Store(d + 2 * vc);
+    }
+
+    /// <summary>Columns [j0, n) of one ∂cols row, added to dst (which holds 0 there): vectors, then scalars.</summary>
+    private static void GradColsTail(float* g, float* w, int outputs, int n, int block, float* dst, int j0)
+    {
+        int vc = Vector<float>.Count;
+        for (int o0 = 0; o0 < outputs; o0 += block)
+        {
+            int o1 = (int)Math.Min(outputs, (long)o0 + block), j = j0;
+            for (; j <= n - vc; j += vc)
+            {
+                Vector<float> a = default;
+                for (int o = o0; o < o1; o++) a = Vector.FusedMultiplyAdd(new Vector<float>(g[o]), Vector.Load(w + (long)o * n + j), a);
+                (Vector.Load(dst + j) + a).Store(dst + j);
+            }
+            for (; j < n; j++)
+            {
+                float a = 0f;
+                for (int o = o0; o < o1; o++) a = MathF.FusedMultiplyAdd(g[o], w[(long)o * n + j], a);
+                dst[j] += a;
+            }
+        }
     }
 
     /// <summary>
