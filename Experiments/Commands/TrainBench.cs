@@ -26,16 +26,17 @@ public static class TrainBench
         var compare = new Option<bool>("--compare-pytorch") { Description = "Also run bench/snntorch_style.py and bench/multistep_torch.py (PyTorch) in this invocation and print both ratios (headline: against the faster)" };
         var python = new Option<string>("--python") { Description = "Python with PyTorch for --compare-pytorch", DefaultValueFactory = _ => "/usr/bin/python3" };
         var threads = new Option<int>("--threads") { Description = "CPU threads for PyTorch (and the cpu backend)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var precision = CommonOptions.Precision();
         var json = CommonOptions.Json();
         var cmd = new Command("train", "Training samples/s of the DESIGN §9 workloads (W1 mlp, W2 conv), optionally against PyTorch");
-        foreach (var o in new Option[] { net, device, batches, batch, compare, python, threads, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { net, device, batches, batch, compare, python, threads, precision, json }) cmd.Options.Add(o);
         cmd.SetAction(parse => Run(parse.GetValue(net)!, parse.GetValue(device)!, parse.GetValue(batches), parse.GetValue(batch),
-            parse.GetValue(compare), parse.GetValue(python)!, parse.GetValue(threads), parse.GetValue(json)));
+            parse.GetValue(compare), parse.GetValue(python)!, parse.GetValue(threads), parse.GetValue(precision)!, parse.GetValue(json)));
         return cmd;
     }
 
     private static int Run(string netName, string device, int batches, int batch, bool compare, string python, int threads,
-        FileInfo? json)
+        string precision, FileInfo? json)
     {
         var spec = NetworkSpec.For(netName);
         Dataset data;
@@ -48,6 +49,7 @@ public static class TrainBench
         var (train, test) = data.Splits();
         var selection = CommonOptions.OpenBackend(device);
         using var backend = selection.Backend;
+        CommonOptions.ApplyPrecision(backend, precision);
         using var network = ModelZoo.Build(backend, spec, seed: 1);
         var options = new TrainOptions { Epochs = 1, BatchSize = batch, Schedule = LrSchedule.Constant, MaxTestSamples = batch };
         // Warm-up: JIT and kernel compilation, first-touch of every buffer.
@@ -94,7 +96,8 @@ public static class TrainBench
             AnsiConsole.MarkupLine($"headline (against the faster PyTorch script, {Markup.Escape(fastest.Style)}): [bold]{r:F1}×[/]");
         CommonOptions.WriteJson(json, new
         {
-            provenance = CommonOptions.Provenance($"spikefit bench train --net {netName} --device {device} --batches {batches} --batch {batch}{(compare ? " --compare-pytorch" : "")} --threads {threads}"),
+            provenance = CommonOptions.Provenance($"spikefit bench train --net {netName} --device {device} --batches {batches} --batch {batch}{(compare ? " --compare-pytorch" : "")} --threads {threads} --precision {precision}"),
+            precision,
             workload = netName == "mlp" ? "W1" : "W2",
             network = spec.ToString(),
             data = data.Name,

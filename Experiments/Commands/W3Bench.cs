@@ -27,12 +27,13 @@ public static class W3Bench
         var compare = new Option<bool>("--compare-pytorch") { Description = "Also run bench/on_benchmark.py (PyTorch) in both styles, snnTorch and multi-step, in this invocation and print both ratios (headline: against the faster)" };
         var python = new Option<string>("--python") { Description = "Python with PyTorch for --compare-pytorch", DefaultValueFactory = _ => "/usr/bin/python3" };
         var threads = new Option<int>("--threads") { Description = "CPU threads for PyTorch and the cpu backend", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var precision = CommonOptions.Precision();
         var json = CommonOptions.Json();
         var cmd = new Command("w3", "W3, the Open Neuromorphic benchmark: Linear(n,n) + LIF, forward+backward ms, optionally against PyTorch");
-        foreach (var o in new Option[] { n, batch, t, repeats, device, inputGrad, compare, python, threads, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { n, batch, t, repeats, device, inputGrad, compare, python, threads, precision, json }) cmd.Options.Add(o);
         cmd.SetAction(parse => Run(parse.GetValue(n), parse.GetValue(batch), parse.GetValue(t), parse.GetValue(repeats),
             parse.GetValue(device)!, parse.GetValue(inputGrad), parse.GetValue(compare), parse.GetValue(python)!,
-            parse.GetValue(threads), parse.GetValue(json)));
+            parse.GetValue(threads), parse.GetValue(precision)!, parse.GetValue(json)));
         return cmd;
     }
 
@@ -68,7 +69,7 @@ public static class W3Bench
     }
 
     private static int Run(int n, int batch, int t, int repeats, string device, bool inputGrad, bool compare, string python,
-        int threads, FileInfo? json)
+        int threads, string precision, FileInfo? json)
     {
         var selection = CommonOptions.OpenBackend(device);
         var backend = selection.Backend;
@@ -79,8 +80,9 @@ public static class W3Bench
             AnsiConsole.MarkupLine($"[grey]cpu backend reopened with {threads} threads (--threads)[/]");
         }
         using var _ = backend;
+        CommonOptions.ApplyPrecision(backend, precision);
         string command = $"spikefit bench w3 --n {n} --batch {batch} --T {t} --repeats {repeats} --device {device}" +
-                         $"{(inputGrad ? " --input-grad" : "")}{(compare ? $" --compare-pytorch --python {python}" : "")} --threads {threads}";
+                         $"{(inputGrad ? " --input-grad" : "")}{(compare ? $" --compare-pytorch --python {python}" : "")} --threads {threads} --precision {precision}";
         AnsiConsole.MarkupLine($"W3 Linear({n}, {n}) + LIF (β 0.9, θ 1, soft reset, fast-sigmoid k 25), batch {batch}, T {t}, " +
                                $"loss Σ spikes, backward ∂W ∂b{(inputGrad ? " ∂X" : "")}; {repeats} timed passes after 1 warm-up");
 
@@ -136,7 +138,7 @@ public static class W3Bench
             provenance = CommonOptions.Provenance(command),
             workload = "W3",
             network = $"Linear({n},{n}) + LIF",
-            n, batch, T = t, repeats, inputGrad,
+            n, batch, T = t, repeats, inputGrad, precision,
             input = "x ~ U[0,1) dense currents; W, b ~ U(-1/sqrt(n), 1/sqrt(n)); loss = sum of spikes",
             device = backend.ToString(),
             msForward = ours.ForwardMs,

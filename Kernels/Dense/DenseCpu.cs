@@ -44,10 +44,43 @@ public sealed unsafe class DenseCpu : IDenseKernels
     /// <summary>Forces a path (null = automatic): for benchmarks and tests of both paths on the same data.</summary>
     public CpuGemmPath? ForcePath { get; set; }
 
+    public GemmPrecision Precision { get; set; }
+
     public void Gemm(GemmOp op, DeviceBuffer<float> a, DeviceBuffer<float> b, DeviceBuffer<float> c)
     {
         DenseArguments.Gemm(_backend, op, a, b, c);
-        float[] A = a.Host, B = b.Host, C = c.Host;
+        if (Precision != GemmPrecision.Fp32 && op.Alpha != 0f)
+        {
+            // Rounded copies of both operands, then the float32 product of those (fp32 accumulation).
+            var ra = ArrayPool<float>.Shared.Rent((int)op.LengthA);
+            var rb = ArrayPool<float>.Shared.Rent((int)op.LengthB);
+            try
+            {
+                RoundInto(a.Host, ra, op.LengthA);
+                RoundInto(b.Host, rb, op.LengthB);
+                GemmArrays(op, ra, rb, c.Host);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(ra);
+                ArrayPool<float>.Shared.Return(rb);
+            }
+            return;
+        }
+        GemmArrays(op, a.Host, b.Host, c.Host);
+    }
+
+    private void RoundInto(float[] src, float[] dst, long length)
+    {
+        int bits = GemmRounding.MantissaBits(Precision);
+        _backend.ParallelChunks(length, (s, e) =>
+        {
+            for (long i = s; i < e; i++) dst[i] = GemmRounding.Round(src[i], bits);
+        }, 2, 1 << 15);
+    }
+
+    private void GemmArrays(GemmOp op, float[] A, float[] B, float[] C)
+    {
         bool parallel = op.Flops >= SerialFlops && _backend.Threads > 1;
 
         if (op.Alpha == 0f)

@@ -94,8 +94,9 @@ public sealed class Conv2dLayer : IWeightedLayer
         _shape = new ConvShape(input.Rows, InputShape.H, InputShape.W, InputShape.C, OutputShape.C, Kernel, Padding);
         var y = _output.Get(_shape.OutputLength);
         _effective = Constraint?.Effective() ?? Weight.Value;
-        _forwardWasSpikeIndexed = _spikeIndexed;
-        if (_spikeIndexed)
+        // The spike-indexed kernels compute in float32; with reduced-precision GEMMs the layer takes im2col + GEMM.
+        _forwardWasSpikeIndexed = _spikeIndexed && _backend.Dense.Precision == Kernels.Dense.GemmPrecision.Fp32;
+        if (_forwardWasSpikeIndexed)
             SpikeConvLayer.Forward(_backend, _shape, input.Data, _effective, Bias.Value, _masks.Get(SpikeConvLayer.MaskLength(_shape)), y);
         else
             ConvLayer.Forward(_backend, _shape, input.Data, _effective, Bias.Value, _cols.Get(_shape.ColsLength), y);
