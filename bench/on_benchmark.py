@@ -8,6 +8,9 @@ initialisation U(-1/sqrt(n), 1/sqrt(n)) for weight and bias (so does the C# side
 As in snnTorch tutorials the time loop is in Python: per step I_t = Linear(x_t), h = beta*v + I_t,
 s = H(h - 1) with the fast-sigmoid surrogate 1/(1+25|h-1|)^2 in an autograd Function, soft reset
 v = h - s (reset path kept in the graph), spikes recorded and stacked; loss = sum of all spikes.
+With --style multistep the same network runs the way SpikingJelly's multi-step mode does: the
+Linear once over all T·B rows (one GEMM), only the LIF recurrence looped over T, and on CUDA with
+PyTorch >= 2 the module is torch.compile'd (--compile auto). Same math, the stronger comparator.
 Timed: forward (the loop + loss) and backward (loss.backward(): dW, db, and dX only with
 --input-grad), each synchronised, median over --repeats after --warmup untimed passes.
 
@@ -22,7 +25,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from snn_common import Leaky  # the shared LIF neuron (bench/snn_common.py)
+from snn_common import Leaky, maybe_compile  # the shared LIF neuron (bench/snn_common.py)
 
 
 class Net(nn.Module):
@@ -40,6 +43,19 @@ class Net(nn.Module):
         return torch.stack(spk_rec)
 
 
+class MultiStepNet(Net):
+    """Linear over [T·B, n] at once, then the LIF loop: only the recurrence is sequential."""
+
+    def forward(self, x):
+        current = self.fc(x.flatten(0, 1)).view(x.shape[0], x.shape[1], -1)
+        v = torch.zeros_like(current[0])
+        spk_rec = []
+        for t in range(x.shape[0]):
+            s, v = self.lif(current[t], v)
+            spk_rec.append(s)
+        return torch.stack(spk_rec)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=4096)
@@ -49,6 +65,10 @@ def main():
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--style", choices=["snntorch", "multistep"], default="snntorch",
+                   help="snntorch: Linear + LIF per step in a Python loop; multistep: Linear once over T·B rows, LIF loop only")
+    p.add_argument("--compile", choices=["auto", "on", "off"], default=None,
+                   help="torch.compile the network (default: auto for multistep = on CUDA with PyTorch >= 2, off for snntorch)")
     p.add_argument("--input-grad", action="store_true", help="the input requires grad, so backward also computes dX")
     args = p.parse_args()
 
@@ -56,7 +76,8 @@ def main():
     torch.set_num_threads(args.threads)
     dev = torch.device(args.device)
     cuda = dev.type == "cuda"
-    net = Net(args.n).to(dev)
+    net = (MultiStepNet if args.style == "multistep" else Net)(args.n).to(dev)
+    run, compiled = maybe_compile(net, args.compile or ("auto" if args.style == "multistep" else "off"), dev)
     x = torch.rand(args.steps, args.batch, args.n, device=dev)
     x.requires_grad_(args.input_grad)
 
@@ -69,7 +90,7 @@ def main():
         x.grad = None
         sync()
         t0 = time.perf_counter()
-        spikes = net(x)
+        spikes = run(x)
         loss = spikes.sum()
         sync()
         t1 = time.perf_counter()
@@ -90,7 +111,7 @@ def main():
         bwd.append(b)
         tot.append(f + b)
     print(json.dumps({
-        "framework": "pytorch", "version": torch.__version__, "device": str(dev),
+        "framework": "pytorch", "style": args.style, "compiled": compiled, "version": torch.__version__, "device": str(dev),
         "device_name": torch.cuda.get_device_name(dev) if cuda else "cpu",
         "threads": torch.get_num_threads(), "n": args.n, "batch": args.batch, "T": args.steps,
         "repeats": args.repeats, "input_grad": args.input_grad,

@@ -8,20 +8,14 @@ kept in the graph), a non-spiking leaky-integrator readout averaged over T, cros
 As in snnTorch tutorials, the time loop is in Python and every layer runs at every step (the
 first layer's x -> W x is recomputed T times).
 
-Prints one JSON line: {"framework": "pytorch", "net": ..., "samples_per_second": ..., ...}.
+Prints one JSON line: {"framework": "pytorch", "style": "snntorch", "net": ..., "samples_per_second": ..., ...}.
 """
-import argparse
-import gzip
-import json
-import os
-import time
-
-import numpy as np
 import torch
 import torch.nn as nn
-
-from snn_common import Leaky  # the shared LIF neuron (bench/snn_common.py)
 import torch.nn.functional as F
+
+# The shared LIF neuron and the shared data loading + timing loop (bench/snn_common.py).
+from snn_common import Leaky, run_training_benchmark
 
 
 class Mlp(nn.Module):
@@ -67,75 +61,9 @@ class Conv(nn.Module):
         return total / self.steps
 
 
-def load_images(folder, n):
-    path = os.path.join(folder, "train-images-idx3-ubyte.gz")
-    lpath = os.path.join(folder, "train-labels-idx1-ubyte.gz")
-    if not (os.path.exists(path) and os.path.exists(lpath)):
-        return None
-    with gzip.open(path) as f:
-        images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)[:n]
-    with gzip.open(lpath) as f:
-        labels = np.frombuffer(f.read(), np.uint8, offset=8)[:n]
-    return torch.from_numpy(images.astype(np.float32) / 255.0), torch.from_numpy(labels.astype(np.int64))
-
-
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--net", choices=["mlp", "conv"], default="mlp")
-    p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--steps", type=int, default=None, help="T (default 16 for mlp, 8 for conv)")
-    p.add_argument("--batches", type=int, default=20, help="timed batches")
-    p.add_argument("--warmup", type=int, default=3)
-    p.add_argument("--threads", type=int, default=2, help="PyTorch intra-op threads")
-    p.add_argument("--torch-threads", type=int, default=None,
-                   help="override the intra-op threads only (GEMMs use OpenBLAS's own pool, OPENBLAS_NUM_THREADS); "
-                        "on the 2-core CPU here --torch-threads 1 with OPENBLAS_NUM_THREADS=2 was PyTorch's fastest W1 setting")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--data", default=os.environ.get("SPIKEFIT_DATA", "/usr/share/datasets/fashion-mnist"))
-    args = p.parse_args()
-
-    torch.manual_seed(1)
-    torch.set_num_threads(args.torch_threads or args.threads)
-    dev = torch.device(args.device)
-    steps = args.steps or (16 if args.net == "mlp" else 8)
-    model = (Mlp(steps) if args.net == "mlp" else Conv(steps)).to(dev)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    need = (args.batches + args.warmup) * args.batch
-    data = load_images(args.data, need)
-    source = "fashion-mnist" if data is not None else "random"
-    if data is None:
-        data = (torch.rand(need, 1, 28, 28), torch.randint(0, 10, (need,)))
-    images, labels = data[0].to(dev), data[1].to(dev)
-
-    def step(i):
-        x = images[i * args.batch:(i + 1) * args.batch]
-        y = labels[i * args.batch:(i + 1) * args.batch]
-        opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    for i in range(args.warmup):
-        step(i)
-    if dev.type == "cuda":
-        torch.cuda.synchronize()
-    times = []
-    for i in range(args.warmup, args.warmup + args.batches):
-        t0 = time.perf_counter()
-        step(i)
-        if dev.type == "cuda":
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - t0)
-    median = float(np.median(times))
-    peak = torch.cuda.max_memory_allocated() if dev.type == "cuda" else None
-    print(json.dumps({
-        "framework": "pytorch", "version": torch.__version__, "net": args.net, "T": steps, "batch": args.batch,
-        "threads": torch.get_num_threads(), "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
-        "device": str(dev), "data": source, "batches": args.batches,
-        "median_batch_seconds": median, "samples_per_second": args.batch / median,
-        "peak_memory_bytes": peak,
-    }))
+    run_training_benchmark(lambda net, steps: Mlp(steps) if net == "mlp" else Conv(steps),
+                           __doc__.splitlines()[0], style="snntorch")
 
 
 if __name__ == "__main__":

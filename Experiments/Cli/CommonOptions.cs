@@ -12,6 +12,28 @@ namespace SpikeFit.Experiments.Cli;
 /// <summary>Options shared by several commands, and helpers to honour them.</summary>
 public static class CommonOptions
 {
+    /// <summary>--precision fp32|tf32|bf16: the GEMMs' input precision (<see cref="SpikeFit.Kernels.Dense.GemmPrecision"/>).</summary>
+    public static Option<string> Precision()
+    {
+        var option = new Option<string>("--precision")
+        {
+            Description = "GEMM input precision: fp32 (default), tf32 (10-bit mantissa) or bf16 (7-bit); operands rounded, " +
+                          "float32 accumulation, spikes exact",
+            DefaultValueFactory = _ => "fp32",
+        };
+        option.AcceptOnlyFromAmong("fp32", "tf32", "bf16");
+        return option;
+    }
+
+    /// <summary>Sets the backend's GEMM precision from --precision, saying so when it is not fp32.</summary>
+    public static void ApplyPrecision(SpikeFit.Kernels.Core.Backend backend, string precision)
+    {
+        var p = SpikeFit.Kernels.Dense.GemmRounding.Parse(precision);
+        backend.Dense.Precision = p;
+        if (p != SpikeFit.Kernels.Dense.GemmPrecision.Fp32)
+            AnsiConsole.MarkupLine($"[bold]precision:[/] GEMM operands rounded to {precision} ({SpikeFit.Kernels.Dense.GemmRounding.MantissaBits(p)}-bit mantissa), float32 accumulation");
+    }
+
     public static Option<string> Device(string defaultValue = "auto", bool allowAll = false)
     {
         var option = new Option<string>("--device")

@@ -34,6 +34,7 @@ public static class TrainCommand
         var readout = new Option<Readout>("--readout") { Description = "Membrane (mean membrane of a non-spiking output layer, default) or SpikeCount", DefaultValueFactory = _ => Readout.Membrane };
         var encoding = new Option<InputEncoding>("--encoding") { Description = "Direct (default) or Poisson", DefaultValueFactory = _ => InputEncoding.Direct };
         var device = CommonOptions.Device();
+        var precision = CommonOptions.Precision();
         var output = new Option<string?>("--out") { Description = "Output folder for the checkpoint and run record (default runs/train/<net>-<dataset>-seed<seed>; the records under results/ are written only when --out names them)" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh in an --out that holds an earlier run; its files are moved to <out>/replaced-<UTC time>/, not deleted" };
@@ -56,7 +57,7 @@ public static class TrainCommand
         var json = CommonOptions.Json();
         var cmd = new Command("train", "Train a full-precision SNN (BPTT with surrogate gradients) with checkpoints after every epoch");
         foreach (var o in new Option[] { dataset, data, net, t, hidden, batch, epochs, lr, wd, schedule, seed, surrogate, reset, detach,
-                     readout, pool, encoding, device, output, resume, maxBatches, maxTest, codebookM, codebookBits, codebookPerNeuron,
+                     readout, pool, encoding, device, precision, output, resume, maxBatches, maxTest, codebookM, codebookBits, codebookPerNeuron,
                      codebookNetwork, codebookLr, codebookScope, fanIn, coreInputs, coreNeurons, trueNorth, maskSchedule, warmStart, overwrite, json })
             cmd.Options.Add(o);
         cmd.SetAction(parse =>
@@ -96,13 +97,13 @@ public static class TrainCommand
             };
             string datasetName = parse.GetValue(dataset)!;
             string outDir = OutDir(parse);
-            return Run(spec, options, chip, datasetName, parse.GetValue(data), parse.GetValue(device)!, outDir, parse.GetValue(resume),
+            return Run(spec, options, chip, datasetName, parse.GetValue(data), parse.GetValue(device)!, parse.GetValue(precision)!, outDir, parse.GetValue(resume),
                 parse.GetValue(overwrite), parse.GetValue(warmStart), parse.GetValue(json), Environment.GetCommandLineArgs());
         });
         return CommandGuard.Apply(cmd);
     }
 
-    private static int Run(NetworkSpec spec, TrainOptions options, ChipTrainingOptions chip, string datasetName, string? dataDir, string device,
+    private static int Run(NetworkSpec spec, TrainOptions options, ChipTrainingOptions chip, string datasetName, string? dataDir, string device, string precision,
         string outDir, bool resume, bool overwrite, string? warmStart, FileInfo? json, string[] argv)
     {
         // Validated with a nominal epoch length first, so a meaningless combination is refused before any data is read.
@@ -118,6 +119,7 @@ public static class TrainCommand
         AnsiConsole.MarkupLine($"[bold]data:[/] {Markup.Escape(dataset.Describe())}");
         var selection = CommonOptions.OpenBackend(device);
         using var backend = selection.Backend;
+        CommonOptions.ApplyPrecision(backend, precision);
         spec = spec with { InputHeight = dataset.Shape.Height, InputWidth = dataset.Shape.Width, InputChannels = dataset.Shape.Channels, Classes = dataset.Classes };
         int batchesPerEpoch = Math.Max(1, Math.Min(dataset.TrainCount / options.BatchSize, options.MaxBatchesPerEpoch ?? int.MaxValue));
         spec = spec with { Constraint = chip.Constraint(spec.Constraint, options, batchesPerEpoch) };
@@ -171,6 +173,7 @@ public static class TrainCommand
             provenance = CommonOptions.Provenance("spikefit " + string.Join(' ', argv.Skip(1))),
             device = backend.ToString(),
             deviceChoice = selection.Why,
+            precision,
             dataset = new { dataset.Name, dataset.Sha256, dataset.Source, dataset.Verified, train = dataset.TrainCount, test = dataset.TestCount },
             network = spec,
             options,

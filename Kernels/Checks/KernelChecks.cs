@@ -20,6 +20,7 @@ public static class KernelChecks
             .Concat(OptimizerCheck.All())
             .Concat(EncodingCheck.All())
             .Concat(ConvCheck.All())
+            .Concat(SpikeConvCheck.All())
             .Concat(TinySnnCheck.All())
             .Concat(Hopfield.HopfieldCheck.All())
             .ToList();

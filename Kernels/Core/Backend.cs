@@ -72,6 +72,8 @@ public abstract class Backend : IDisposable
     public abstract IOptimizerKernels Optim { get; }
     public abstract IEncodingKernels Encoding { get; }
     public abstract IConvKernels Conv { get; }
+    /// <summary>The spike-indexed convolution (bit-packed spiking input; see <see cref="ISpikeConvKernels"/>).</summary>
+    public abstract ISpikeConvKernels SpikeConv { get; }
     public abstract IQuantizerKernels Quantizer { get; }
 
     /// <summary>Device-to-device copy (the bandwidth yardstick of <c>bench lif</c>).</summary>

@@ -30,6 +30,7 @@ public sealed class CpuBackend : Backend
     public override IOptimizerKernels Optim { get; }
     public override IEncodingKernels Encoding { get; }
     public override IConvKernels Conv { get; }
+    public override ISpikeConvKernels SpikeConv { get; }
     public override IQuantizerKernels Quantizer { get; }
 
     public CpuBackend(int threads = 0)
@@ -44,6 +45,7 @@ public sealed class CpuBackend : Backend
         Optim = new OptimizerCpu(this);
         Encoding = new EncodingCpu(this);
         Conv = new ConvCpu(this);
+        SpikeConv = new SpikeConvCpu(this);
         Quantizer = new QuantizerCpu(this);
     }
 

@@ -34,6 +34,7 @@ public sealed class IlgpuBackend : Backend
     public override IOptimizerKernels Optim { get; }
     public override IEncodingKernels Encoding { get; }
     public override IConvKernels Conv { get; }
+    public override ISpikeConvKernels SpikeConv { get; }
     public override IQuantizerKernels Quantizer { get; }
 
     public IlgpuBackend(BackendKind kind, Context context, Device device, bool ownsContext = true)
@@ -50,6 +51,7 @@ public sealed class IlgpuBackend : Backend
         Optim = new OptimizerIlgpu(this);
         Encoding = new EncodingIlgpu(this);
         Conv = new ConvIlgpu(this);
+        SpikeConv = new SpikeConvIlgpu(this);
         Quantizer = new QuantizerIlgpu(this);
     }
 

@@ -44,10 +44,43 @@ public sealed unsafe class DenseCpu : IDenseKernels
     /// <summary>Forces a path (null = automatic): for benchmarks and tests of both paths on the same data.</summary>
     public CpuGemmPath? ForcePath { get; set; }
 
+    public GemmPrecision Precision { get; set; }
+
     public void Gemm(GemmOp op, DeviceBuffer<float> a, DeviceBuffer<float> b, DeviceBuffer<float> c)
     {
         DenseArguments.Gemm(_backend, op, a, b, c);
-        float[] A = a.Host, B = b.Host, C = c.Host;
+        if (Precision != GemmPrecision.Fp32 && op.Alpha != 0f)
+        {
+            // Rounded copies of both operands, then the float32 product of those (fp32 accumulation).
+            var ra = ArrayPool<float>.Shared.Rent((int)op.LengthA);
+            var rb = ArrayPool<float>.Shared.Rent((int)op.LengthB);
+            try
+            {
+                RoundInto(a.Host, ra, op.LengthA);
+                RoundInto(b.Host, rb, op.LengthB);
+                GemmArrays(op, ra, rb, c.Host);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(ra);
+                ArrayPool<float>.Shared.Return(rb);
+            }
+            return;
+        }
+        GemmArrays(op, a.Host, b.Host, c.Host);
+    }
+
+    private void RoundInto(float[] src, float[] dst, long length)
+    {
+        int bits = GemmRounding.MantissaBits(Precision);
+        _backend.ParallelChunks(length, (s, e) =>
+        {
+            for (long i = s; i < e; i++) dst[i] = GemmRounding.Round(src[i], bits);
+        }, 2, 1 << 15);
+    }
+
+    private void GemmArrays(GemmOp op, float[] A, float[] B, float[] C)
+    {
         bool parallel = op.Flops >= SerialFlops && _backend.Threads > 1;
 
         if (op.Alpha == 0f)
@@ -71,10 +104,25 @@ public sealed unsafe class DenseCpu : IDenseKernels
     /// <summary>Zero-skipping needs output rows at least this wide to beat the blocked kernel.</summary>
     public const int MinSparseWidth = 128;
 
-    private static CpuGemmPath Choose(GemmOp op, float[] A, float[] B)
+    private static CpuGemmPath Choose(GemmOp op, float[] A, float[] B) =>
+        Choose(op, SampledDensity(A, op.LengthA), SampledDensity(B, op.LengthB));
+
+    /// <summary>
+    /// The length of the blocks in which <see cref="Gemm"/> would sum the reduction (K) dimension of
+    /// <paramref name="op"/> given its operands' sampled densities: <see cref="KC"/> for the blocked
+    /// kernel (each block summed from 0, then added to C in block order), or the whole reduction for
+    /// the zero-skipping paths (one running sum). Kernels that must reproduce this GEMM bit for bit
+    /// without materialising an operand (the spike-indexed convolution) sum in the same blocks.
+    /// </summary>
+    public int ReductionBlock(GemmOp op, double densityA, double densityB) =>
+        (ForcePath ?? Choose(op, densityA, densityB)) is CpuGemmPath.SparseA or CpuGemmPath.SparseB ? int.MaxValue : KC;
+
+    /// <summary>The blocked kernel's reduction block (see <see cref="ReductionBlock"/>).</summary>
+    public const int ReductionBlockDense = KC;
+
+    private static CpuGemmPath Choose(GemmOp op, double dA, double dB)
     {
         // Zero-skipping only pays when the other operand's rows are long enough to vectorise.
-        double dA = SampledDensity(A, op.LengthA), dB = SampledDensity(B, op.LengthB);
         // (Measured: 2048×10×512 with 10 % spikes is faster dense.)
         // Zero-skipping loses to the blocked kernel on narrow outputs: the conv net's 32 channels and
         // the 10-class readout measured 1.5–4× slower zero-skipping (fully JIT-optimised code).
@@ -87,25 +135,32 @@ public sealed unsafe class DenseCpu : IDenseKernels
     /// Fraction of nonzeros among about 2048 elements at fixed pseudo-random positions (one per
     /// stride, jittered so periodic data cannot alias). Deterministic for given data.
     /// </summary>
-    internal static double SampledDensity(float[] x, long length)
+    internal static double SampledDensity(float[] x, long length) => SampledDensity(i => x[i] != 0f, length);
+
+    /// <summary>
+    /// <see cref="SampledDensity(float[], long)"/> of an operand given by element (it need not exist
+    /// as an array: the spike-indexed convolution asks about the im2col matrix it never builds).
+    /// Same positions, so the same answer as for the materialised array.
+    /// </summary>
+    public static double SampledDensity(Func<long, bool> nonzero, long length)
     {
         const int Samples = 2048;
         if (length <= Samples)
         {
             int nz = 0;
-            for (int i = 0; i < length; i++) if (x[i] != 0f) nz++;
+            for (int i = 0; i < length; i++) if (nonzero(i)) nz++;
             return (double)nz / length;
         }
         long stride = length / Samples;
-        int nonzero = 0;
+        int count = 0;
         uint h = 2166136261;
         for (int s = 0; s < Samples; s++)
         {
             h = h * 1664525u + 1013904223u;
             long at = s * stride + (long)((h >> 8) % (ulong)stride);
-            if (x[at] != 0f) nonzero++;
+            if (nonzero(at)) count++;
         }
-        return (double)nonzero / Samples;
+        return (double)count / Samples;
     }
 
     private void ScaleC(float[] C, long length, float beta)

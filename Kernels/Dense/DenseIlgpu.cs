@@ -168,9 +168,38 @@ public sealed class DenseIlgpu : IDenseKernels, IDisposable
 
     // ───────────────────────────── launches ─────────────────────────────
 
+    public GemmPrecision Precision { get; set; }
+
+    private DeviceBuffer<float>? _roundedA, _roundedB;
+
+    /// <summary>dst[i] = src[i] rounded to <paramref name="mantissaBits"/> explicit bits (<see cref="GemmRounding.RoundBits"/>).</summary>
+    internal static void RoundKernel(Index1D i, ArrayView<float> src, ArrayView<float> dst, int mantissaBits) =>
+        dst[i] = Interop.IntAsFloat(GemmRounding.RoundBits(Interop.FloatAsInt(src[i]), mantissaBits));
+
+    /// <summary>A rounded copy of an operand in a scratch buffer grown on demand (counted in the backend's memory).</summary>
+    private DeviceBuffer<float> Rounded(DeviceBuffer<float> src, long length, ref DeviceBuffer<float>? scratch)
+    {
+        if (scratch is null || scratch.Length < length)
+        {
+            scratch?.Dispose();
+            scratch = _backend.Allocate<float>(length);
+        }
+        _cache.Get("dense.round", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(RoundKernel))(
+            (int)length, src.View, scratch.View, GemmRounding.MantissaBits(Precision));
+        return scratch;
+    }
+
     public void Gemm(GemmOp op, DeviceBuffer<float> a, DeviceBuffer<float> b, DeviceBuffer<float> c)
     {
         DenseArguments.Gemm(_backend, op, a, b, c);
+        if (Precision != GemmPrecision.Fp32 && op.Alpha != 0f)
+        {
+            // Rounded operands, then the float32 GEMM (cuBLAS or the tiled kernel) on them: TF32/BF16
+            // inputs with float32 accumulation. The values are what tensor cores compute; the speed is not
+            // (no tensor-core math mode is requested; the rounding pass costs one read and write per operand).
+            a = Rounded(a, op.LengthA, ref _roundedA);
+            b = Rounded(b, op.LengthB, ref _roundedB);
+        }
         if (_cublas is not null)
         {
             _cublas.Sgemm(op, a.View, b.View, c.View);
@@ -230,6 +259,9 @@ public sealed class DenseIlgpu : IDenseKernels, IDisposable
     {
         _partials?.Dispose();
         _partials = null;
+        _roundedA?.Dispose();
+        _roundedB?.Dispose();
+        (_roundedA, _roundedB) = (null, null);
         _cublas?.Dispose();
         _cublas = null;
     }

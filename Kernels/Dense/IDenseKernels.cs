@@ -31,6 +31,13 @@ public interface IDenseKernels
     /// <summary>Name of the GEMM implementation in use (e.g. "tiled ILGPU 16x16", "cuBLAS 13", "managed SIMD").</summary>
     string GemmImplementation { get; }
 
+    /// <summary>
+    /// Input precision of <see cref="Gemm"/>: with <see cref="GemmPrecision.Tf32"/> or <see cref="GemmPrecision.Bf16"/>
+    /// both operands are rounded (<see cref="GemmRounding"/>) before the product, which accumulates in float32.
+    /// Default <see cref="GemmPrecision.Fp32"/>: operands used as they are. Other kernels are unaffected.
+    /// </summary>
+    GemmPrecision Precision { get; set; }
+
     void Gemm(GemmOp op, DeviceBuffer<float> a, DeviceBuffer<float> b, DeviceBuffer<float> c);
 
     /// <summary>y[r,c] += bias[c] for a [rows, cols] matrix.</summary>

@@ -39,7 +39,9 @@ public static class ModelZoo
                 var shape = new FeatureShape(spec.InputHeight, spec.InputWidth, spec.InputChannels);
                 for (int i = 0; i < spec.Hidden.Length; i++)
                 {
-                    var conv = new Conv2dLayer(backend, $"conv{i + 1}", shape, spec.Hidden[i], kernel: 3, padding: 0, rng, warmStart, constrain);
+                    // Behind a LIF layer and a max pool (an OR of spikes) the input is spikes: it may run spike-indexed.
+                    var conv = new Conv2dLayer(backend, $"conv{i + 1}", shape, spec.Hidden[i], kernel: 3, padding: 0, rng, warmStart, constrain,
+                        spikingInput: i > 0 && spec.Pool == PoolKind.Max);
                     layers.Add(conv);
                     layers.Add(new LifLayer(backend, $"lif{i + 1}", conv.OutputShape, lif));
                     ILayer pool = spec.Pool == PoolKind.Sum
