@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SpikeFit.Training.Hardware;
 using SpikeFit.Training.Models;
 using SpikeFit.Training.Models.Constraints;
 using SpikeFit.Training.Train;
@@ -35,9 +36,7 @@ public sealed record ChipTrainingOptions(ConstraintSpec? ValueConstraint, int? F
             throw new ArgumentException("--core-neurons P is the core size of --core-inputs, --codebook-scope core or --truenorth; add one of them or leave it out.");
         if (coreScope && p is null)
             throw new ArgumentException("--codebook-scope core needs the neurons per core: add --core-neurons P.");
-        // TrueNorth keeps the warm start's mask by default: revising the core input sets under shared axon
-        // types lost accuracy (P = 2, A = 256 smoke run: 51.55 % revised vs 80.05 % fixed; DESIGN §4d).
-        bool revise = (parse.GetValue(maskSchedule) ?? (tn ? "fixed" : "epoch")) == "epoch";
+        bool revise = parse.GetValue(maskSchedule) is { } schedule ? schedule == "epoch" : RevisesByDefault(tn);
         if (parse.GetValue(maskSchedule) is not null && k is null && a is null)
             throw new ArgumentException("--mask-schedule applies to the masks of --fan-in and --core-inputs; add one of them or leave it out.");
 
@@ -49,6 +48,17 @@ public sealed record ChipTrainingOptions(ConstraintSpec? ValueConstraint, int? F
             value = new TrueNorthSpec(NeuronsPerCore: p ?? 256);
         return new ChipTrainingOptions(value, k, a, p, revise);
     }
+
+    /// <summary>
+    /// Whether masks are revised during fine-tuning when no --mask-schedule is given. TrueNorth keeps the
+    /// warm start's mask: revising the core input sets under shared axon types lost accuracy (P = 2,
+    /// A = 256 smoke run: 51.55 % revised vs 80.05 % fixed; DESIGN §4d).
+    /// </summary>
+    public static bool RevisesByDefault(bool trueNorth) => !trueNorth;
+
+    /// <summary>The options <c>deploy</c> trains with for a chip's plan: the same as <c>train</c> given the plan's budgets by hand, default mask schedule.</summary>
+    public static ChipTrainingOptions ForPlan(ChipPlan plan) =>
+        new(plan.Value, plan.FanIn, plan.CoreInputs, plan.CoreInputs is null ? null : plan.NeuronsPerCore, RevisesByDefault(plan.Value is TrueNorthSpec));
 
     /// <summary>
     /// The constraint to train: <paramref name="value"/>, wrapped in a <see cref="ConnectivitySpec"/> when a

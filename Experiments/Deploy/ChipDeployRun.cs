@@ -14,14 +14,16 @@ namespace SpikeFit.Experiments.Deploy;
 
 /// <summary>The outcome for one chip, as written to its <c>deploy.json</c>.</summary>
 public sealed record ChipDeployment(string Chip, string Status, bool Fits, long Cores, long ChipsNeeded, string? FirstViolation,
-    IReadOnlyList<string> Violations, double? FloatAccuracy, double? IntegerAccuracy, int TestSamples, string? Codebook,
+    IReadOnlyList<string> Violations, double? FloatAccuracy, double? IntegerAccuracy, int TestSamples, string? Constraint,
     IReadOnlyList<string> Budgets, IReadOnlyList<string> Refusal, IReadOnlyList<string> ProfileWarnings, string? Checkpoint, string? Deployed);
 
 /// <summary>
-/// <c>spikefit deploy</c> (issue 12 item 5), restricted to what this build trains: per chip, plan
-/// (<see cref="ChipTargeting.Plan"/>) and refuse before training what cannot fit or needs masks; else
-/// CAT from the FP32 warm start at the chip's bits and values → map (<see cref="FitChecker"/>) →
-/// integer export (.sfdm) → integer-only test accuracy, next to the float accuracy on the same images.
+/// <c>spikefit deploy</c> (issue 12 item 5): per chip, plan (<see cref="ChipTargeting.Plan"/>) and refuse
+/// before training what cannot fit or what this build cannot train for the network; else fine-tune from
+/// the FP32 warm start under the plan's constraint (CAT or TrueNorth's layout, wrapped in a fan-in mask
+/// and/or per-core input budget exactly as <c>train --fan-in/--core-inputs</c> builds it, through
+/// <see cref="ChipTrainingOptions"/>) → map (<see cref="FitChecker"/>, placing each layer by its trained
+/// core partition) → integer export (.sfdm) → integer-only test accuracy, next to the float accuracy on the same images.
 /// Writes <c>DIR/&lt;chip&gt;/deploy.json</c>, <c>mapping.md</c>, <c>checkpoint.sfck</c>, <c>model.sfdm</c>,
 /// and <c>DIR/deploy.json</c> over every chip.
 /// </summary>
@@ -92,14 +94,17 @@ public static class ChipDeployRun
         ChipDeployment result;
         if (plan.Refused)
         {
-            result = new ChipDeployment(profile.Name, plan.Impossible.Count > 0 ? "refused: cannot fit" : "refused: needs what this build cannot train",
-                false, 0, 0, plan.Impossible.Concat(plan.Unsupported).First(), [], null, null, 0, plan.Codebook?.Describe(), plan.Budgets,
+            result = new ChipDeployment(profile.Name, plan.Impossible.Count > 0 ? "refused: cannot fit" : "refused: needs what this build cannot train for this network",
+                false, 0, 0, plan.Impossible.Concat(plan.Unsupported).First(), [], null, null, 0, plan.Value?.Describe(), plan.Budgets,
                 [.. plan.Impossible, .. plan.Unsupported], chip.Warnings, null, null);
         }
         else
         {
             if (dataset is null || backend is null) throw new InvalidOperationException("internal: a chip to train without data or device");
-            var spec = warmSpec with { Codebook = plan.Codebook };
+            var options = s.Options;
+            int batchesPerEpoch = Math.Max(1, Math.Min(dataset.TrainCount / options.BatchSize, options.MaxBatchesPerEpoch ?? int.MaxValue));
+            var spec = warmSpec with { Constraint = ChipTrainingOptions.ForPlan(plan).Constraint(plan.Value, options, batchesPerEpoch) };
+            spec.Validate();
             string checkpoint = Path.Combine(dir, "checkpoint.sfck");
             using var net = ModelZoo.Build(backend, spec, s.Options.Seed, warm);
             using (var trainer = new Trainer(net, s.Options, checkpoint) { DatasetSha256 = dataset.Sha256 })
@@ -120,7 +125,7 @@ public static class ChipDeployRun
             int correct = 0;
             for (int i = 0; i < n; i++) if (integer.Predictions[i] == dataset.TestLabels[i]) correct++;
             result = new ChipDeployment(profile.Name, fit.Fits ? "fits one chip" : "does not fit", fit.Fits, fit.CoresNeeded, fit.ChipsNeeded,
-                fit.FirstViolation, fit.Violations, e.Accuracy, (double)correct / n, n, plan.Codebook!.Describe(), plan.Budgets, [],
+                fit.FirstViolation, fit.Violations, e.Accuracy, (double)correct / n, n, spec.Constraint!.Describe(), plan.Budgets, [],
                 chip.Warnings, checkpoint, deployed);
         }
         CommonOptions.WriteRecord(Path.Combine(dir, "deploy.json"), result);

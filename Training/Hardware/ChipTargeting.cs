@@ -1,23 +1,33 @@
 using SpikeFit.Training.Models;
+using SpikeFit.Training.Models.Constraints;
 
 namespace SpikeFit.Training.Hardware;
 
 /// <summary>What a chip-targeted training run will do for one chip, decided before any training.</summary>
-/// <param name="Codebook">The CAT codebook the chip's bits and values allow (null when refused).</param>
+/// <param name="Value">The value constraint the chip's bits and values ask for: CAT with the chip's M and scope, or TrueNorth's axon types (null when impossible).</param>
+/// <param name="FanIn">Fan-in mask k (inputs per neuron) where a layer reads more than the chip's synapses per neuron; null: none needed.</param>
+/// <param name="CoreInputs">Per-core input budget A where a layer reads more inputs than a core has axons; null: none needed.</param>
+/// <param name="NeuronsPerCore">Neurons per core P of the per-core input budget, per-core codebook or TrueNorth layout; null when none of them is used.</param>
 /// <param name="Budgets">Each budget of the chip and how the run meets it (or that the mapper only checks it), in words.</param>
 /// <param name="Impossible">Why no network of this shape can fit the chip in any way, with the numbers (empty: possible).</param>
-/// <param name="Unsupported">Budgets this build cannot train for yet, with the numbers (empty: none).</param>
-public sealed record ChipPlan(CodebookSpec? Codebook, IReadOnlyList<string> Budgets, IReadOnlyList<string> Impossible, IReadOnlyList<string> Unsupported)
+/// <param name="Unsupported">Budgets this build cannot train for this network, with the numbers (empty: none).</param>
+public sealed record ChipPlan(ConstraintSpec? Value, int? FanIn, int? CoreInputs, int? NeuronsPerCore, IReadOnlyList<string> Budgets,
+    IReadOnlyList<string> Impossible, IReadOnlyList<string> Unsupported)
 {
     public bool Refused => Impossible.Count > 0 || Unsupported.Count > 0;
+    /// <summary>True when training needs a connectivity mask (<see cref="ConnectivitySpec"/>) around <see cref="Value"/>.</summary>
+    public bool HasMask => FanIn is not null || CoreInputs is not null;
 }
 
 /// <summary>
-/// Turns <see cref="ChipConstraints"/> into a training plan for a given network (the skeleton of
-/// <c>spikefit deploy</c>, issue 12 item 5): CAT on the largest supported grid within the chip's weight
-/// bits, with M and the codebook scope from the chip's value limit; and a refusal before training when
-/// the network cannot fit in any way or needs what this build cannot train (fan-in masks, per-core
-/// input budgets: issue 12 item 2), each with its numbers.
+/// Turns <see cref="ChipConstraints"/> into a training plan for a given network (<c>spikefit deploy</c>,
+/// issue 12 items 1, 2 and 5): the value constraint (CAT on the largest supported grid within the chip's
+/// weight bits, M and scope from the chip's value limit — per core as a per-core codebook; TrueNorth's
+/// axon-type layout where the chip has axon types), a fan-in mask k where a layer reads more inputs than
+/// the chip's synapses per neuron, and a per-core input budget A on cores of P neurons where a layer
+/// reads more inputs than a core's axons. A refusal before training where the network cannot fit in any
+/// way, or needs what the training half cannot do for it (per-core budgets and TrueNorth's layout on a
+/// conv net, whose rows are channels shared by every position), each with its numbers.
 /// </summary>
 public static class ChipTargeting
 {
@@ -34,6 +44,10 @@ public static class ChipTargeting
         var unsupported = new List<string>();
         string n = chip.Chip;
         var layers = net.Layers.OfType<IWeightedLayer>().ToList();
+        if (layers.Count == 0) throw new ArgumentException("the network has no weighted layer to deploy");
+        // The training half partitions only dense networks' neurons into cores (ConnectivitySpec, CodebookSpec, TrueNorthSpec validate it).
+        bool dense = net.Spec.Net == "mlp";
+        int p = dense ? CoreSize(layers, chip) : chip.NeuronsPerCore;
 
         // Bits: one CAT spec for every layer, so the tighter of the hidden and input-layer figures.
         int? allowed = (chip.WeightBits, chip.InputLayerWeightBits) switch
@@ -55,7 +69,7 @@ public static class ChipTargeting
             else
             {
                 bits = fit.Max();
-                budgets.Add($"weight bits: ≤ {a} on {n}; CAT on a {bits}-bit grid");
+                if (chip.AxonTypes is null) budgets.Add($"weight bits: ≤ {a} on {n}; CAT on a {bits}-bit grid");
             }
         }
         else
@@ -64,28 +78,69 @@ public static class ChipTargeting
             budgets.Add($"weight bits: not in {n}'s profile; CAT on a 4-bit grid (not checked against the chip)");
         }
 
-        int m;
-        bool perNeuron = false;
-        switch (chip.ValueScope)
+        // Connectivity: which layers read more than a neuron or a core can take.
+        int? fanInMask = null, coreInputs = null;
+        if (chip.FanInPerNeuron is int k && layers.Any(l => l.FanIn > k))
         {
-            case ValueScope.Neuron when chip.DistinctValues is int mv:
-                m = mv;
-                perNeuron = true;
-                budgets.Add($"values: ≤ {mv} per neuron ({chip.ValuesWhat}); CAT M = {mv} per neuron");
-                break;
-            case ValueScope.Core when chip.DistinctValues is int mv:
-                m = mv;
-                budgets.Add($"values: ≤ {mv} per core ({chip.ValuesWhat}); CAT M = {mv} per layer, so every core holds at most {mv}");
-                break;
-            default:
-                m = Math.Min(1 << bits, UnlimitedM);
-                budgets.Add($"values: no limit on {n} beyond {bits}-bit weights; CAT M = {m} per layer");
-                break;
+            fanInMask = k;
+            budgets.Add($"fan-in: ≤ {k} input synapses per neuron on {n}; {Over(layers, k)}: a fan-in mask of {k} per neuron (largest |w| of the warm start, revised each epoch but the last, then frozen)");
         }
-        if (m < 2) impossible.Add($"{n} allows {m} distinct weight value(s); CAT needs at least 2");
-        m = Math.Min(Math.Max(m, 2), 1 << bits);
+        else if (chip.FanInPerNeuron is int k2)
+            budgets.Add($"fan-in: ≤ {k2} input synapses per neuron on {n}; every layer reads at most {layers.Max(l => l.FanIn)}, no mask needed");
+        if (chip.InputsPerCore is int ax && layers.Any(l => l.FanIn > ax))
+        {
+            if (dense)
+            {
+                coreInputs = ax;
+                budgets.Add($"inputs per core: ≤ {ax} axons per core of {p} neurons on {n}; {Over(layers, ax)}: a per-core input budget A = {ax} on cores of P = {p} " +
+                            "(neurons grouped by overlapping strongest inputs from the warm start; the mapper places them by this partition)");
+            }
+            else
+                unsupported.Add($"{Over(layers, ax)}; {n} has {ax} input axons per core, so those layers need a per-core input budget (A = {ax} on cores of {p}), " +
+                                $"which this build trains only for the mlp: the {net.Spec.Net} net's conv rows are channels shared by every position, not neurons of one core");
+        }
+        else if (chip.InputsPerCore is int ax2)
+            budgets.Add($"inputs per core: ≤ {ax2} axons per core on {n}; every layer reads at most {layers.Max(l => l.FanIn)}, no mask needed");
+
+        // Values: TrueNorth's axon-type layout, or CAT with the chip's M and scope.
+        ConstraintSpec? value;
+        int m;
         if (chip.AxonTypes is int types)
-            budgets.Add($"axon types: {types} per input axon shared by a core's neurons; not trained by this build (a per-neuron codebook), checked by the mapper");
+        {
+            int tnBits = Math.Clamp(chip.WeightBits ?? 9, 2, 16);
+            m = types;
+            value = new TrueNorthSpec(NeuronsPerCore: p, Bits: tnBits, Types: types);
+            if (dense)
+                budgets.Add($"values: {types} {chip.ValuesWhat} per input axon shared by a core's {p} neurons, one signed {tnBits}-bit value per type per neuron; " +
+                            "trained in TrueNorth's layout (types per axon per core fitted to the warm start, values per neuron), exported as such");
+            else
+                unsupported.Add($"{n}'s {types} axon types are shared by the neurons of a core (W[i, j] = c_i[type(j)]); this build trains that layout only for the mlp: " +
+                                $"the {net.Spec.Net} net's conv rows are channels shared by every position ({layers.Count(l => l.Kind == LayerKind.Conv)} conv layers)");
+        }
+        else
+        {
+            switch (chip.ValueScope)
+            {
+                case ValueScope.Neuron when chip.DistinctValues is int mv:
+                    m = mv;
+                    budgets.Add($"values: ≤ {mv} per neuron ({chip.ValuesWhat}); CAT M = {mv} per neuron");
+                    break;
+                case ValueScope.Core when chip.DistinctValues is int mv:
+                    m = mv;
+                    budgets.Add(dense
+                        ? $"values: ≤ {mv} per core ({chip.ValuesWhat}); CAT M = {mv} per core of {p} neurons"
+                        : $"values: ≤ {mv} per core ({chip.ValuesWhat}); CAT M = {mv} per layer, so every core holds at most {mv} (per-core codebooks are for the mlp only)");
+                    break;
+                default:
+                    m = Math.Min(1 << bits, UnlimitedM);
+                    budgets.Add($"values: no limit on {n} beyond {bits}-bit weights; CAT M = {m} per layer");
+                    break;
+            }
+            m = Math.Min(Math.Max(m, 2), 1 << bits);
+            value = new CodebookSpec(m, bits, PerNeuron: chip.ValueScope == ValueScope.Neuron && chip.DistinctValues is not null,
+                NeuronsPerCore: chip.ValueScope == ValueScope.Core && chip.DistinctValues is not null && dense ? p : 0);
+        }
+        if (chip.DistinctValues is < 2) impossible.Add($"{n} allows {chip.DistinctValues} distinct weight value(s); CAT needs at least 2");
 
         // Impossible in any way: layers never share a core, and the output layer keeps one neuron per class.
         if (layers.Count > chip.CoresPerChip)
@@ -104,15 +159,27 @@ public static class ChipTargeting
             ? $"synapses: ≤ {sp} per chip{(chip.SynapsesPerCore is long spc ? $", ≤ {spc} per core" : "")}; counted from the trained weights by the mapper"
             : $"synapses: no per-chip figure for {n}{(chip.SynapsesPerCore is long spc2 ? $"; ≤ {spc2} per core, checked by the mapper" : "")}");
 
-        // Needs masks this build does not train yet: a neuron reading more inputs than the chip allows.
-        if (chip.MaxFanIn is int maxFanIn)
-        {
-            foreach (var l in layers.Where(l => l.FanIn > maxFanIn))
-                unsupported.Add($"layer {l.Name} reads {l.FanIn} inputs per neuron; {n} takes at most {maxFanIn} " +
-                                $"({(chip.FanInPerNeuron is int f && f == maxFanIn ? "input synapses per neuron" : "input axons per core")}), " +
-                                "which needs fan-in masks (issue 12 item 2), not in this build");
-            budgets.Add($"fan-in: ≤ {maxFanIn} inputs per neuron{(chip.InputsPerCore is int ax ? $", ≤ {ax} distinct inputs per core" : "")}; met by the dense network only where its fan-in is within it");
-        }
-        return new ChipPlan(impossible.Count == 0 ? new CodebookSpec(m, bits, perNeuron) : null, budgets, impossible, unsupported);
+        bool usesCores = coreInputs is not null || value is TrueNorthSpec || value is CodebookSpec { NeuronsPerCore: > 0 };
+        if (usesCores && dense)
+            budgets.Add($"cores: P = {p} of {n}'s {chip.NeuronsPerCore} neurons per core, the fewest with which the layers fit its {chip.CoresPerChip} cores " +
+                        $"({layers.Sum(l => (long)Math.Ceiling(l.OutChannels / (double)p))} cores); fewer neurons per core give each core's inputs and values to fewer neurons");
+        return new ChipPlan(impossible.Count == 0 ? value : null, fanInMask, coreInputs, usesCores ? p : null, budgets, impossible, unsupported);
     }
+
+    /// <summary>
+    /// Neurons per core P for the per-core budgets (input sets, codebooks, axon types): the fewest, halving
+    /// from the chip's neurons per core, with which every layer still fits the chip's cores (layers never
+    /// share a core). Each core then has its own inputs, values or types for fewer neurons, which costs
+    /// less accuracy: TrueNorth's layout at P = 256 fell to 24.8 % where P = 2 kept 80 % (DESIGN §4d, §6).
+    /// </summary>
+    public static int CoreSize(IReadOnlyList<IWeightedLayer> layers, ChipConstraints chip)
+    {
+        int p = chip.NeuronsPerCore;
+        while (p > 1 && layers.Sum(l => (long)Math.Ceiling(l.OutChannels / (double)(p / 2))) <= chip.CoresPerChip) p /= 2;
+        return p;
+    }
+
+    /// <summary>"layer fc1 reads 784 inputs per neuron" for every layer over <paramref name="limit"/>.</summary>
+    private static string Over(List<IWeightedLayer> layers, int limit) =>
+        string.Join(", ", layers.Where(l => l.FanIn > limit).Select(l => $"layer {l.Name} reads {l.FanIn} inputs per neuron"));
 }

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using SpikeFit.Experiments.Commands;
+using SpikeFit.Kernels.Core;
+using SpikeFit.Training.Data;
+using SpikeFit.Training.Deploy;
+using SpikeFit.Training.Train;
+
+namespace SpikeFit.Tests.Hardware;
+
+/// <summary>
+/// <c>spikefit deploy</c> end to end on chips that need masks (issue 12 items 2 and 5): a tiny FP32 MLP on
+/// the synthetic data, deployed to small TrueNorth-like and DYNAP-SE-like profiles given with --chips, so
+/// that the per-core input budget, TrueNorth's axon types, the fan-in mask and per-core codebooks are all
+/// trained, mapped by the training's partition and exported; integer-only predictions equal the float model's.
+/// </summary>
+public sealed class ChipDeployTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"spikefit-chipdeploy-{Guid.NewGuid():N}");
+
+    public ChipDeployTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    // 784 → 16 → 10. TinyNorth: 64 axons per core (fc1 reads 784, fc2 16), 8 neurons per core, 6 cores:
+    // P = 8 needs 2 + 2 = 4 cores, P = 4 would need 4 + 3 = 7 > 6, so P = 8. TinyDynap: 16 synapses per neuron
+    // (fc1 reads 784, fc2 16), 4 synapse types per core, 4 cores of 8 (P = 8: 4 cores).
+    private const string Profiles = """
+        { "chips": [
+          { "name": "TinyNorth", "coresPerChip": { "value": 6, "source": "test" }, "neuronsPerCore": { "value": 8, "source": "test" },
+            "axonsPerCore": { "value": 64, "source": "test" }, "synapsesPerCore": { "value": 512, "source": "test" },
+            "weightBits": { "value": 9, "source": "test" }, "distinctValues": { "value": 4, "source": "test" },
+            "axonTypes": { "value": 4, "source": "test" }, "distinctScope": "neuron", "distinctWhat": "axon types",
+            "analogInput": { "value": 0, "source": "test" } },
+          { "name": "TinyDynap", "coresPerChip": { "value": 4, "source": "test" }, "neuronsPerCore": { "value": 8, "source": "test" },
+            "fanInPerNeuron": { "value": 16, "source": "test" }, "distinctValues": { "value": 4, "source": "test" },
+            "distinctScope": "core", "distinctWhat": "synapse types", "analogInput": { "value": 0, "source": "test" } }
+        ] }
+        """;
+
+    [Theory]
+    [InlineData("TinyNorth", "tinynorth", "TrueNorth 4 axon types per core of 8, 9-bit values per neuron, mask ≤ 64 inputs per core of 8, fixed at the warm start")]
+    [InlineData("TinyDynap", "tinydynap", "CAT M=4 b=4 per core of 8, mask fan-in ≤ 16, revised every 2 steps to step 2")]
+    public void AMaskedChipIsTrainedForMappedByItsPartitionAndIntegerEqualsFloat(string chip, string slug, string constraint)
+    {
+        string fp = Path.Combine(_dir, "fp");
+        Assert.Equal(0, TrainCommand.Create().Parse(["--dataset", "synthetic", "--device", "cpu", "--T", "2", "--hidden", "16", "--batch", "64",
+            "--epochs", "1", "--max-batches", "6", "--max-test", "64", "--seed", "3", "--out", fp]).Invoke());
+        string chips = Path.Combine(_dir, "chips.json");
+        File.WriteAllText(chips, Profiles);
+        string outDir = Path.Combine(_dir, "deploy");
+        Assert.Equal(0, DeployCommand.Create().Parse(["--chip", chip, "--chips", chips, "--warm-start", Path.Combine(fp, "checkpoint.sfck"),
+            "--dataset", "synthetic", "--device", "cpu", "--batch", "64", "--epochs", "2", "--max-batches", "2", "--max-test", "200", "--seed", "3",
+            "--out", outDir]).Invoke());
+
+        var r = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, slug, "deploy.json"))).RootElement;
+        Assert.Equal("fits one chip", r.GetProperty("status").GetString());
+        Assert.True(r.GetProperty("fits").GetBoolean());
+        Assert.Equal(4, r.GetProperty("cores").GetInt64()); // fc1: 16 neurons on 2 cores of 8; fc2: 10 on 2
+        Assert.Equal(constraint, r.GetProperty("constraint").GetString());
+        string mapping = File.ReadAllText(Path.Combine(outDir, slug, "mapping.md"));
+        Assert.Contains("layer fc1: 2 cores (partition)", mapping);
+        Assert.Contains("layer fc2: 2 cores (partition)", mapping);
+
+        // Integer-only inference of the exported model predicts what the float model predicts, image by image.
+        var data = DatasetLoader.Load("synthetic", null);
+        int n = r.GetProperty("testSamples").GetInt32();
+        Assert.Equal(200, n);
+        int[] floatPredictions;
+        using (var cpu = new CpuBackend())
+        using (var net = Checkpoint.LoadNetwork(cpu, Path.Combine(outDir, slug, "checkpoint.sfck")))
+            floatPredictions = FloatReadout.Run(net, data.TestImages, n).Predictions;
+        var integer = IntegerInference.Load(Path.Combine(outDir, slug, "model.sfdm")).Run(data.TestImages, n);
+        Assert.Equal(floatPredictions, integer.Predictions[..n]);
+        Assert.Equal(r.GetProperty("floatAccuracy").GetDouble(), r.GetProperty("integerAccuracy").GetDouble());
+    }
+}
