@@ -9,7 +9,7 @@ namespace SpikeFit.Experiments.Commands;
 
 /// <summary>
 /// <c>spikefit deploy --chip NAME|all --warm-start FP32.sfck</c>: chip-targeted CAT, mapping, integer export and
-/// integer-only accuracy per chip (<see cref="ChipDeployRun"/>; a skeleton of issue 12 item 5 without masks or pruning).
+/// integer-only accuracy per chip (<see cref="ChipDeployRun"/>; issue 12 item 5: the chip's masks, per-core budgets and TrueNorth's layout are trained; no neuron pruning yet).
 /// </summary>
 public static class DeployCommand
 {
@@ -31,7 +31,7 @@ public static class DeployCommand
         var device = CommonOptions.Device();
         var json = CommonOptions.Json();
         var overwrite = OutputGuard.Overwrite("an earlier deploy in --out (moved to <out>/replaced-<UTC time>/) and the --json file");
-        var cmd = new Command("deploy", "Train a warm-started network for a chip (CAT at the chip's bits and values), map it onto the chip's cores, export it and measure its integer-only accuracy");
+        var cmd = new Command("deploy", "Train a warm-started network for a chip (CAT or TrueNorth's layout at the chip's bits and values, fan-in and per-core input masks), map it onto the chip's cores, export it and measure its integer-only accuracy");
         foreach (var o in new Option[] { chip, warmStart, net, output, chips, dataset, data, epochs, batch, lr, seed, maxBatches, maxTest, device, overwrite, json })
             cmd.Options.Add(o);
         cmd.SetAction(parse =>
