@@ -112,6 +112,26 @@ public sealed class ReaderFuzzTests : IDisposable
     }
 
     [Fact]
+    public void Deployed_model_version_2_with_masks_cores_and_truenorth_layout()
+    {
+        // Version 2 adds per-row cores, per-core codebooks, presence masks and TrueNorth's axon types.
+        using var cpu = new CpuBackend();
+        string valid = Path.Combine(_dir, "valid2.sfdm");
+        var spec = NetworkSpec.Mlp(t: 2, hidden: 16) with
+        {
+            Constraint = new SpikeFit.Training.Models.Constraints.ConnectivitySpec(
+                new SpikeFit.Training.Models.Constraints.TrueNorthSpec(NeuronsPerCore: 4), FanIn: 64, CoreInputs: 200, NeuronsPerCore: 4),
+        };
+        using (var net = ModelZoo.Build(cpu, spec, 1))
+        {
+            var model = DeployExporter.Export(net, "fuzz");
+            Assert.Equal(2, model.Header.Version);
+            model.Save(valid);
+        }
+        Fuzz("m2.sfdm", File.ReadAllBytes(valid), p => IntegerInference.Load(p), seed: 19);
+    }
+
+    [Fact]
     public void Nir_file()
     {
         using var cpu = new CpuBackend();
