@@ -47,9 +47,12 @@ public static class DatasetFolder
         var digests = new string[4];
         IdxImages? trainImages = null, testImages = null;
         int[]? trainLabels = null, testLabels = null;
-        try
+        // Each file's failure is kept by role and the first in role order is reported, so the message
+        // does not depend on which thread failed first (two bad files gave either name before).
+        var errors = new Exception?[4];
+        Parallel.For(0, 4, i =>
         {
-            Parallel.For(0, 4, i =>
+            try
             {
                 var role = KnownDatasets.Roles[i];
                 string path = found[role];
@@ -67,14 +70,14 @@ public static class DatasetFolder
                     case IdxFileRole.TrainLabels: trainLabels = IdxReader.ParseLabels(payload, path, classes); break;
                     case IdxFileRole.TestLabels: testLabels = IdxReader.ParseLabels(payload, path, classes); break;
                 }
-            });
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
-        {
-            // Report the first file's problem as itself, not wrapped.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-            throw;
-        }
+            }
+            catch (Exception e)
+            {
+                errors[i] = e;
+            }
+        });
+        if (errors.FirstOrDefault(x => x is not null) is { } first)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
 
         CheckPair(trainImages!, trainLabels!, found[IdxFileRole.TrainImages], found[IdxFileRole.TrainLabels]);
         CheckPair(testImages!, testLabels!, found[IdxFileRole.TestImages], found[IdxFileRole.TestLabels]);
