@@ -51,7 +51,17 @@ public static class OutputFile
     {
         string full = Path.GetFullPath(path);
         if (!PendingKeep.TryRemove(full, out _) || !File.Exists(full)) return null;
-        string aside = AsideName(full, DateTime.UtcNow.ToString("yyyyMMddTHHmmssfffZ", CultureInfo.InvariantCulture));
+        return MoveAside(full);
+    }
+
+    /// <summary>The UTC time that names what an --overwrite keeps (<c>replaced-&lt;stamp&gt;</c>): sortable, to the millisecond.</summary>
+    public static string Stamp() => DateTime.UtcNow.ToString("yyyyMMddTHHmmssfffZ", CultureInfo.InvariantCulture);
+
+    /// <summary>Renames <paramref name="path"/> to <c>&lt;name&gt;.replaced-&lt;UTC time&gt;&lt;ext&gt;</c> beside it; returns the new path.</summary>
+    public static string MoveAside(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string aside = AsideName(full, Stamp());
         File.Move(full, aside);
         return aside;
     }

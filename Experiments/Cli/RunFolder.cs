@@ -1,4 +1,4 @@
-using System.Globalization;
+using Spectre.Console;
 
 namespace SpikeFit.Experiments.Cli;
 
@@ -60,7 +60,7 @@ public sealed class RunFolder : IDisposable
                 if (!overwrite)
                     throw new InvalidOperationException($"{dir} holds an earlier run ({marker}). Add --resume to continue it, --overwrite to start afresh " +
                                                         "(its files are moved to replaced-<UTC time>/ in the same folder, not deleted), or choose another --out.");
-                replaced = Path.Combine(dir, "replaced-" + DateTime.UtcNow.ToString("yyyyMMddTHHmmssfffZ", CultureInfo.InvariantCulture));
+                replaced = Path.Combine(dir, "replaced-" + OutputFile.Stamp());
                 Directory.CreateDirectory(replaced);
                 foreach (var entry in earlier)
                 {
@@ -69,6 +69,8 @@ public sealed class RunFolder : IDisposable
                     else File.Move(entry, target);
                 }
             }
+            if (replaced is not null)
+                AnsiConsole.MarkupLine($"[yellow]--overwrite:[/] the earlier run's files are kept in {Markup.Escape(replaced)}");
             return new RunFolder(lockFile, replaced);
         }
         catch

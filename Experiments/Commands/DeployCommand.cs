@@ -51,7 +51,6 @@ public static class DeployCommand
             string outDir = parse.GetValue(output) ?? CommonOptions.DefaultOut("deploy", $"{parse.GetValue(net) ?? "net"}-seed{options.Seed}");
             // Claimed before any work: a locked or unwritable --out, or an earlier deploy there, fails now.
             using var folder = RunFolder.Claim(outDir, "deploy.json", resume: false, parse.GetValue(overwrite));
-            if (folder.Replaced is { } replaced) AnsiConsole.MarkupLine($"[yellow]--overwrite:[/] the earlier deploy's files are kept in {Markup.Escape(replaced)}");
             var results = ChipDeployRun.Run(new ChipDeployRun.Settings(parse.GetValue(warmStart)!, parse.GetValue(net), outDir, options,
                 parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(device)!), selected);
             CommonOptions.WriteJson(parse.GetValue(json), new

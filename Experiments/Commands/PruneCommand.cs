@@ -85,7 +85,6 @@ public static class PruneCommand
         options.Validate();
         // Claimed before any work: a locked or unwritable --out, or an earlier prune there, fails now, not after the rounds.
         using var folder = RunFolder.Claim(outDir, "checkpoint.sfck", resume: false, overwrite);
-        if (folder.Replaced is { } replaced) AnsiConsole.MarkupLine($"[yellow]--overwrite:[/] the earlier prune's files are kept in {Markup.Escape(replaced)}");
 
         var dataset = DatasetLoader.Load(datasetName, dataDir, CommonOptions.DatasetOptions());
         AnsiConsole.MarkupLine($"[bold]data:[/] {Markup.Escape(dataset.Describe())}");

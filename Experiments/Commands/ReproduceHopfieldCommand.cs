@@ -69,7 +69,6 @@ public static class ReproduceHopfieldCommand
         var dyn = dynamicsName == "sync" ? HopfieldDynamics.Sync : HopfieldDynamics.Async;
         string dir = outDir.FullName;
         using var folder = RunFolder.Claim(dir, "provenance.json", resume: false, overwrite);
-        if (folder.Replaced is { } replaced) AnsiConsole.MarkupLine($"[yellow]--overwrite:[/] the earlier run's files are kept in {Markup.Escape(replaced)}");
 
         if (preset == "quick")
             AnsiConsole.MarkupLine("[yellow]quick preset[/]: N ∈ {" + string.Join(", ", sizes) + "} — a smoke run; the issue's grid is [bold]--preset full[/].");

@@ -114,7 +114,6 @@ public static class TrainCommand
         // The output folder first: locked for this run, and an earlier run in it is continued (--resume),
         // kept aside (--overwrite) or refused — before any data is loaded or anything is trained.
         using var folder = RunFolder.Claim(outDir, "checkpoint.sfck", resume, overwrite);
-        if (folder.Replaced is { } kept) AnsiConsole.MarkupLine($"[yellow]note:[/] the earlier run's files were moved to {Markup.Escape(kept)}.");
         var dataset = DatasetLoader.Load(datasetName, dataDir, CommonOptions.DatasetOptions());
         AnsiConsole.MarkupLine($"[bold]data:[/] {Markup.Escape(dataset.Describe())}");
         var selection = CommonOptions.OpenBackend(device);

@@ -95,9 +95,7 @@ public static class SweepEngine
         if (options.Overwrite && File.Exists(tablePath))
         {
             // We hold the table's lock, so no other sweep is writing it while it moves.
-            string aside = Path.Combine(dir, $"{Path.GetFileNameWithoutExtension(tablePath)}.replaced-{DateTime.UtcNow:yyyyMMddTHHmmssfffZ}{Path.GetExtension(tablePath)}");
-            File.Move(tablePath, aside);
-            reporter.Warning($"--overwrite: the earlier table is kept as {aside}");
+            reporter.Warning($"--overwrite: the earlier table is kept as {OutputFile.MoveAside(tablePath)}");
         }
         var existingSidecar = CheckSidecar(grid, dir);
         var table = OpenTable(grid, options, tablePath, context.DatasetName, context.DatasetSha256);
