@@ -21,7 +21,7 @@ public static class ReproduceM4Command
     {
         var preset = new Option<string>("--preset")
         {
-            Description = "smoke (CI: tiny MLP, 2 seeds, ~1 min) | quick (MLP + conv, 1 seed, short training: minutes on a 2-core CPU) | full (3 seeds, whole epochs)",
+            Description = "smoke (CI: tiny MLP, 2 seeds, ~1 min) | quick (MLP + conv, 1 seed, short training: minutes on a 2-core CPU) | full (5 seeds, whole epochs)",
             DefaultValueFactory = _ => "quick",
         };
         preset.AcceptOnlyFromAmong("smoke", "quick", "full");

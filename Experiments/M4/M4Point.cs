@@ -27,11 +27,12 @@ public sealed record M4Point(IM4Method Method, string Preset, NetworkSpec Spec, 
         new("tune_lr", SweepValueKind.String, "M = 4 methods: ';'-separated fine-tune learning rates tried on a validation split (empty: no tuning, lr is used)", DefaultText: ""),
         new("tune_tau", SweepValueKind.String, "M = 4 methods with a temperature (dkm): ';'-separated temperatures tried with each tune_lr", DefaultText: ""),
         new("val_fraction", SweepValueKind.Float, "M = 4 methods with tune_lr: fraction of the training split held out (its last samples) to score the candidates", DefaultText: "0.1"),
+        new("tune_seed", SweepValueKind.Int, "M = 4 methods with tune_lr: the seed the candidates are scored on; its choice is cached and used by every seed (absent: each point tunes on its own seed)", DefaultText: ""),
     ];
 
     /// <summary>The keys that do not shape the warm start (points differing only in these share one).</summary>
     public static readonly IReadOnlySet<string> MethodOnlyKeys = new HashSet<string>(StringComparer.Ordinal)
-        { "method", "bits", "m", "epochs", "lr", "prune_keep", "prune_rounds", "prune_score_batches", "preset", "tune_lr", "tune_tau", "val_fraction" };
+        { "method", "bits", "m", "epochs", "lr", "prune_keep", "prune_rounds", "prune_score_batches", "preset", "tune_lr", "tune_tau", "val_fraction", "tune_seed" };
 
     // Defaults of the keys above and of the fine-tune budget (the full preset's MLP budget).
     private const int DefaultWarmEpochs = 10, DefaultFineTuneEpochs = 3, DefaultPruneRounds = 3, DefaultScoreBatches = 20, DefaultM = 4, DefaultBits = 4;
@@ -64,7 +65,8 @@ public sealed record M4Point(IM4Method Method, string Preset, NetworkSpec Spec, 
         var rates = M4Tuning.ParseList(point.GetString("tune_lr", ""), "tune_lr");
         if (rates.Length == 0) return null;
         return new M4Tuning(rates, M4Tuning.ParseList(point.GetString("tune_tau", ""), "tune_tau"),
-            point.GetDouble("val_fraction", M4Tuning.DefaultValFraction));
+            point.GetDouble("val_fraction", M4Tuning.DefaultValFraction),
+            point.Values.ContainsKey("tune_seed") ? point.GetInt("tune_seed", M4Tuning.DefaultSeed) : null);
     }
 
     /// <summary>The network name (mlp or conv).</summary>
@@ -72,6 +74,9 @@ public sealed record M4Point(IM4Method Method, string Preset, NetworkSpec Spec, 
 
     /// <summary>The seed of weights, shuffling and spikes (warm start and method alike).</summary>
     public int Seed => FineTune.Seed;
+
+    /// <summary>The same point for another seed (warm start, initialisation and shuffling alike).</summary>
+    public M4Point WithSeed(int seed) => this with { Warm = Warm with { Seed = seed }, FineTune = FineTune with { Seed = seed } };
 
     /// <summary>"mlp seed 1: qat b=4", for progress lines.</summary>
     public string Describe() => $"{Net} seed {Seed}: {Method.RowName}{(Bits is > 1 and < 32 && Method.UsesBits ? $" b={Bits}" : "")}";

@@ -18,7 +18,8 @@ public sealed record NetBudget(int WarmEpochs, float WarmLr, int FineTuneEpochs,
 /// <summary>
 /// What a <c>reproduce m4</c> preset runs (DESIGN §7): networks, bit-widths, seeds, training budgets
 /// and the pruning schedule. smoke is for CI (a tiny grid), quick fits a 2-core CPU in minutes,
-/// full is the paper-table setting (≥ 3 seeds, whole epochs).
+/// full is the paper-table setting (5 seeds, whole epochs; a folder of the earlier 3-seed grid
+/// resumes into it, its rows carried over).
 /// </summary>
 public sealed record M4Preset(
     string Name,
@@ -52,7 +53,7 @@ public sealed record M4Preset(
         },
         MaxTest: 2000, BatchSize: 128, PruneKeep: 0.5, PruneRounds: 2, PruneScoreBatches: 8, PruneBits: 4);
 
-    public static readonly M4Preset Full = new("full", new[] { 1, 2, 3 }, new[] { "mlp", "conv" }, new[] { 2, 4, 8 },
+    public static readonly M4Preset Full = new("full", new[] { 1, 2, 3, 4, 5 }, new[] { "mlp", "conv" }, new[] { 2, 4, 8 },
         new Dictionary<string, NetBudget>
         {
             ["mlp"] = new(10, 1e-3f, 3, 3e-4f, MaxBatches: null),
@@ -94,6 +95,8 @@ public sealed record M4Preset(
                 // The same stated grid for every method (M4Tuning): lr × {½, 1, 2} per net (below), τ for DKM.
                 w.WriteString("tune_tau", M4Tuning.Format(M4Tuning.DefaultTemperatures));
                 w.WriteNumber("val_fraction", M4Tuning.DefaultValFraction);
+                // Tuned once, on seed 1's warm start, whatever --seeds says, so adding seeds later keeps every point.
+                w.WriteNumber("tune_seed", M4Tuning.DefaultSeed);
             }
             w.WriteEndObject();
             w.WriteStartArray("grids");

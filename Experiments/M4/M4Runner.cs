@@ -21,6 +21,7 @@ public sealed class M4Runner
     private readonly Dataset _dataset;
     private readonly Action<double, string> _progress;
     private readonly bool _cacheModels;
+    private readonly Func<int, string> _modelsDirOfSeed;
     private static readonly Lazy<EnergyConstants> Energy = new(() => EnergyConstants.Load());
     private static readonly Lazy<IReadOnlyList<ChipProfile>> Chips = new(() => ChipCatalog.Load());
 
@@ -30,17 +31,19 @@ public sealed class M4Runner
     /// <param name="modelsDir">The warm-start and CAT model cache of these settings.</param>
     /// <param name="progress">Receives (fraction of the current stage, description).</param>
     /// <param name="cancel">Abandons the row (a second Ctrl-C).</param>
+    /// <param name="modelsDirOfSeed">The cache folder of the same settings with another seed (where a tuning seed's warm start and choice live); null: <paramref name="modelsDir"/>.</param>
     public M4Runner(Backend backend, Dataset dataset, (DataSplit Train, DataSplit Test) splits, string modelsDir,
-        Action<double, string>? progress = null, CancellationToken cancel = default)
-        : this(backend, dataset, splits, modelsDir, progress, cancel, cacheModels: true)
+        Action<double, string>? progress = null, CancellationToken cancel = default, Func<int, string>? modelsDirOfSeed = null)
+        : this(backend, dataset, splits, modelsDir, progress, cancel, cacheModels: true, modelsDirOfSeed)
     {
     }
 
     /// <param name="cacheModels">Whether CAT models are read from and written to the cache (not while tuning on a carved split).</param>
     private M4Runner(Backend backend, Dataset dataset, (DataSplit Train, DataSplit Test) splits, string modelsDir,
-        Action<double, string>? progress, CancellationToken cancel, bool cacheModels)
+        Action<double, string>? progress, CancellationToken cancel, bool cacheModels, Func<int, string>? modelsDirOfSeed = null)
     {
         _cacheModels = cacheModels;
+        _modelsDirOfSeed = modelsDirOfSeed ?? (_ => modelsDir);
         Backend = backend;
         _dataset = dataset;
         (TrainSplit, TestSplit) = splits;
@@ -73,7 +76,7 @@ public sealed class M4Runner
         (double Lr, double? Tau, double ValAccuracy)? tuned = null;
         if (point.Tuning is { } tuning && point.Method.Trains)
         {
-            tuned = Tune(point, tuning, warm);
+            tuned = TunedChoice(point, tuning, warm);
             point = point with { FineTune = point.FineTune with { LearningRate = (float)tuned.Value.Lr } };
         }
         var run = new M4MethodRun(this, point, warm, point.Describe(), tuned?.Tau);
@@ -81,6 +84,33 @@ public sealed class M4Runner
         double seconds = sw.Elapsed.TotalSeconds;
         double pruned = point.Method.Prunes ? 1 - (double)model.Spec.Hidden.Sum() / point.Spec.Hidden.Sum() : 0;
         return Measure(model, point, pruned, seconds, tuned);
+    }
+
+    /// <summary>
+    /// The tuned learning rate (and τ) of the point. With a tuning seed the candidates are scored on
+    /// that seed's warm start and the choice is cached (<c>tuning-&lt;hash&gt;.json</c> beside the models), so
+    /// every seed of a run uses the one choice and it is computed once; without one, on the point's own.
+    /// </summary>
+    private (double Lr, double? Tau, double ValAccuracy) TunedChoice(M4Point point, M4Tuning tuning, IReadOnlyDictionary<string, float[]> warm)
+    {
+        if (tuning.Seed is not int seed) return Tune(point, tuning, warm);
+        var tunePoint = point.WithSeed(seed);
+        // Everything that shapes the candidates' scores; the seed is the tuning seed's, so all seeds share the key.
+        string described = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            method = point.Method.Key, point.Method.Description, spec = tunePoint.Spec, warm = tunePoint.Warm, fine_tune = tunePoint.FineTune,
+            bits = point.Bits, m = point.M, prune = point.Prune, lrs = tuning.LearningRates, taus = tuning.Temperatures,
+            val_fraction = tuning.ValFraction, seed,
+        }, Checkpoint.Json);
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(described)))[..16];
+        // The tuning seed's own cache folder: its warm start is trained (or found) there once, not once per seed.
+        var home = seed == point.Seed ? this : new M4Runner(Backend, _dataset, (TrainSplit, TestSplit), _modelsDirOfSeed(seed), _progress, Cancel, _cacheModels, _modelsDirOfSeed);
+        string path = Path.Combine(home.ModelsDir, $"tuning-{point.Net}-{point.Method.Key}-b{point.Bits}-{hash}.json");
+        if (File.Exists(path) && TuningRecord.TryRead(path, described) is { } cached) return cached;
+        var best = home.Tune(tunePoint, tuning, seed == point.Seed ? warm : home.WarmStart(tunePoint));
+        Directory.CreateDirectory(home.ModelsDir);
+        TuningRecord.Write(path, described, best);
+        return best;
     }
 
     /// <summary>

@@ -13,8 +13,16 @@ namespace SpikeFit.Experiments.M4;
 /// <param name="LearningRates">Fine-tune learning rates to try.</param>
 /// <param name="Temperatures">DKM temperatures (τ in units of the weights' std) to try; empty: the method's own.</param>
 /// <param name="ValFraction">Fraction of the training split held out for scoring (its last samples).</param>
-public sealed record M4Tuning(double[] LearningRates, double[] Temperatures, double ValFraction)
+/// <param name="Seed">
+/// The seed whose warm start, initialisation and shuffling score the candidates; every seed of the
+/// run then uses that choice (cached in the models folder), so tuning costs one seed, not every seed,
+/// and the seeds stay replicates of one setting. Null: each point tunes on its own seed.
+/// </param>
+public sealed record M4Tuning(double[] LearningRates, double[] Temperatures, double ValFraction, int? Seed = null)
 {
+    /// <summary>The seed the presets tune on (the first seed of every preset).</summary>
+    public const int DefaultSeed = 1;
+
     /// <summary>The preset grid: the net's fine-tune learning rate × {½, 1, 2}.</summary>
     public static readonly double[] LearningRateFactors = { 0.5, 1, 2 };
 

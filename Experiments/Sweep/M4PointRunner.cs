@@ -53,8 +53,8 @@ public sealed class M4PointRunner(IM4Method method) : ISweepPointRunner
     public IReadOnlyDictionary<string, string> Run(SweepPoint point, SweepContext context, CancellationToken cancel)
     {
         var p = M4Point.From(method, point);
-        var runner = new M4Runner(context.Backend, context.Dataset, context.Splits, ModelsDir(context, point, p),
-            (fraction, detail) => context.ReportProgress(fraction, detail), cancel);
+        var runner = new M4Runner(context.Backend, context.Dataset, context.Splits, ModelsDir(context, point, p.Net, p.Seed),
+            (fraction, detail) => context.ReportProgress(fraction, detail), cancel, seed => ModelsDir(context, point, p.Net, seed));
         return M4Columns.ToSweep(runner.Run(p));
     }
 
@@ -64,12 +64,13 @@ public sealed class M4PointRunner(IM4Method method) : ISweepPointRunner
     /// the method, bits, M, fine-tune budget or pruning keys share it. A cached model is reused only
     /// when its checkpoint header matches the spec and options exactly; otherwise it is retrained.
     /// </summary>
-    private static string ModelsDir(SweepContext context, SweepPoint point, M4Point settings)
+    /// <param name="seed">The point's seed, or another one (the same settings for that seed: where a tuning seed's models are).</param>
+    private static string ModelsDir(SweepContext context, SweepPoint point, string net, int seed)
     {
         var shaping = point.Values
             .Where(kv => !M4Point.MethodOnlyKeys.Contains(kv.Key))
-            .Select(kv => $"{kv.Key}={SweepKey.Format(kv.Value)}");
-        string text = string.Join("\n", shaping) + $"\nnet={settings.Net}\nseed={settings.Seed}\ndataset={context.DatasetSha256}";
+            .Select(kv => $"{kv.Key}={(kv.Key == "seed" ? SweepKey.Format(seed) : SweepKey.Format(kv.Value))}");
+        string text = string.Join("\n", shaping) + $"\nnet={net}\nseed={seed}\ndataset={context.DatasetSha256}";
         string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
         return Path.Combine(context.OutDir, "m4", hash, "models");
     }

@@ -55,7 +55,8 @@ public sealed record SweepOutcome(string TablePath, int ShardPoints, int Already
 /// <summary>
 /// Runs the points of a grid (or of one shard) that its table does not hold yet, appending one
 /// row per point atomically (<see cref="SweepTable"/>). Completed rows are never recomputed or lost:
-/// a rerun with --resume skips them, a different grid in the same folder is refused.
+/// a rerun with --resume skips them. A different grid in the same folder is refused, except that --resume
+/// carries completed rows into a grid that still holds each of them unchanged (<see cref="SweepExtension"/>).
 /// </summary>
 public static class SweepEngine
 {
@@ -97,6 +98,8 @@ public static class SweepEngine
             // We hold the table's lock, so no other sweep is writing it while it moves.
             reporter.Warning($"--overwrite: the earlier table is kept as {OutputFile.MoveAside(tablePath)}");
         }
+        if (Changed(grid, dir, options) is { } earlier)
+            reporter.Warning(SweepExtension.Apply(grid, SweepExtension.Check(grid, earlier, dir, options.Shard), dir));
         var existingSidecar = CheckSidecar(grid, dir);
         var table = OpenTable(grid, options, tablePath, context.DatasetName, context.DatasetSha256);
         if (existingSidecar is null) SweepSidecar.Of(grid).Write(dir);
@@ -188,6 +191,11 @@ public static class SweepEngine
         if (options.Resume && options.Overwrite)
             throw new ArgumentException("--resume continues the table and --overwrite starts it afresh; give one of them.");
         if (!Directory.Exists(options.OutDir)) return;
+        if (Changed(grid, options.OutDir, options) is { } earlier)
+        {
+            SweepExtension.Check(grid, earlier, options.OutDir, options.Shard);
+            return;
+        }
         CheckSidecar(grid, options.OutDir);
         OpenTable(grid, options, TablePath(options.OutDir, options.Shard), "", "");
     }
@@ -219,6 +227,10 @@ public static class SweepEngine
         return table;
     }
 
+    /// <summary>With --resume, the folder's earlier grid record when it is another grid (a carry-over, <see cref="SweepExtension"/>); else null.</summary>
+    private static SweepSidecar? Changed(SweepGrid grid, string dir, SweepOptions options) =>
+        options.Resume && SweepSidecar.TryRead(dir) is { } existing && existing.GridHash != grid.Hash ? existing : null;
+
     /// <summary>The folder's recorded grid (null when it has none yet); throws when it is another grid.</summary>
     private static SweepSidecar? CheckSidecar(SweepGrid grid, string dir)
     {
@@ -227,7 +239,8 @@ public static class SweepEngine
             throw new InvalidOperationException(
                 $"{Path.Combine(dir, SweepSidecar.FileName)} records grid '{existing.Name}' (hash {existing.GridHash}, from {existing.Source}), " +
                 $"but {grid.Source} is a different grid (hash {grid.Hash}). Resuming would mix two grids in one table: " +
-                "use another --out for the new grid, or run the original grid file again.");
+                "use another --out for the new grid, or run the original grid file again " +
+                "(or add --resume: rows whose settings are unchanged points of the new grid are carried over).");
         return existing;
     }
 

@@ -57,6 +57,31 @@ public sealed class M4TuningTests : IDisposable
         Assert.Null(fp32.TunedLr); // the reference does not train: nothing to tune
     }
 
+    [Fact]
+    public void Every_seed_uses_the_choice_tuned_once_on_the_tuning_seed()
+    {
+        var twoSeeds = Tiny with { Seeds = new[] { 1, 2 } };
+        var grid = SweepGrid.Parse(twoSeeds.ToGridJson(M4Methods.Default, new[] { "cat" }), "t.grid.json", SweepMethods.Default);
+        Assert.All(grid.Points, p => Assert.Equal(M4Tuning.DefaultSeed, p.GetInt("tune_seed", 0)));
+        using var backend = new CpuBackend();
+        var outcome = SweepEngine.Run(grid, SweepMethods.Default, new SweepContext(_dir, backend, Data),
+            new SweepOptions { OutDir = _dir, Commit = "test" }, null, default);
+        var cats = SweepReports.M4Rows(SweepTable.Open(outcome.TablePath, grid.Keys), SweepMethods.Default).Where(r => r.Method == "cat").ToList();
+        Assert.Equal(new[] { 1, 2 }, cats.Select(r => r.Seed).Order());
+        // One choice, one validation score: seed 2 read seed 1's record instead of tuning on its own warm start.
+        Assert.Single(cats.Select(r => (r.TunedLr, r.ValAccuracyPct)).Distinct());
+        var records = Directory.GetFiles(_dir, "tuning-mlp-cat-b2-*.json", SearchOption.AllDirectories);
+        Assert.Single(records);
+        // …and seed 1's warm start is trained once, in seed 1's folder, not again for seed 2's tuning.
+        Assert.Single(Directory.GetFiles(_dir, "mlp-seed1-fp32.sfck", SearchOption.AllDirectories));
+        Assert.Equal(Path.GetDirectoryName(records[0]), Path.GetDirectoryName(Directory.GetFiles(_dir, "mlp-seed1-fp32.sfck", SearchOption.AllDirectories)[0]));
+
+        // The record names what it tuned; a record of another tuning (here: another description) is not read back.
+        string text = File.ReadAllText(records[0]);
+        Assert.Contains("\"lr\"", text);
+        Assert.Contains("tuned", text);
+    }
+
     [Theory]
     [InlineData("0.1;x", "'x' is not a positive number")]
     [InlineData("0.1;-2", "'-2' is not a positive number")]

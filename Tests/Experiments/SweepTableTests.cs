@@ -94,10 +94,60 @@ public sealed class SweepTableTests(ITestOutputHelper output) : SweepTestBase(ou
         Assert.Contains("another --out", e.Message);
 
         var other = SweepGrid.Parse(FakeGrid.Replace("0.01]", "0.02]"), "other.json", methods);
+        var plain = Assert.Throws<InvalidOperationException>(() => RunFake(other, methods, dir));
+        Assert.Contains("grid.json records grid 'fake-grid'", plain.Message);
+        Assert.Contains("other.json is a different grid", plain.Message);
+        // With --resume a changed grid is carried over only when every row is still a point: lr = 0.01 is not.
         var g = Assert.Throws<InvalidOperationException>(() => RunFake(other, methods, dir, resume: true));
         Assert.Contains("grid.json records grid 'fake-grid'", g.Message);
-        Assert.Contains("other.json is a different grid", g.Message);
+        Assert.Contains("is no point of the new grid", g.Message);
+        Assert.Contains("lr=0.01", g.Message);
         Assert.Throws<InvalidOperationException>(() => SweepEngine.Preflight(other, new SweepOptions { OutDir = dir, Resume = true }));
+        Assert.Equal(12, SweepTable.Open(Path.Combine(dir, "points.csv"), grid.Keys).Rows.Count); // nothing was touched
+    }
+
+    [Fact]
+    public void ResumeCarriesRowsIntoAGridThatAddsPointsAndRunsOnlyTheNewOnes()
+    {
+        var (methods, runner) = Fake();
+        var grid = SweepGrid.Parse(FakeGrid, "g.json", methods);
+        string dir = Path.Combine(_root, "grow");
+        RunFake(grid, methods, dir);
+        Assert.Equal(12, runner.Calls);
+        string before = File.ReadAllText(Path.Combine(dir, "points.csv"));
+
+        // A new lr in the middle (indices move) and a new seed: 3 × 4 old points inside 4 × 5.
+        var bigger = SweepGrid.Parse(FakeGrid.Replace("0.003, 0.01]", "0.003, 0.005, 0.01]").Replace("4]", "4, 5]"), "bigger.json", methods);
+        Assert.Throws<InvalidOperationException>(() => RunFake(bigger, methods, dir)); // without --resume: refused as before
+        SweepEngine.Preflight(bigger, new SweepOptions { OutDir = dir, Resume = true });
+        var warnings = new List<string>();
+        var outcome = SweepEngine.Run(bigger, methods, Context(dir), new SweepOptions { OutDir = dir, Resume = true, Commit = "test" }, new Notes(warnings));
+        Assert.Equal(20, outcome.ShardPoints);
+        Assert.Equal(12, outcome.AlreadyDone);
+        Assert.Equal(8, outcome.Completed);
+        Assert.Equal(20, runner.Calls);
+        Assert.Contains(warnings, w => w.Contains("12 completed point(s) carried over, 8 new point(s) to run"));
+        // The earlier table and grid record are kept byte for byte.
+        var kept = Directory.GetFiles(dir, "points.replaced-*.csv");
+        Assert.Single(kept);
+        Assert.Equal(before, File.ReadAllText(kept[0]));
+        Assert.Single(Directory.GetFiles(dir, "grid.replaced-*.json"));
+
+        // The carried table equals a fresh run of the bigger grid in every stable column, and resumes as that grid.
+        string fresh = Path.Combine(_root, "fresh");
+        RunFake(bigger, methods, fresh);
+        AssertSameRows(Stable(Path.Combine(fresh, "points.csv"), bigger.Keys), Stable(Path.Combine(dir, "points.csv"), bigger.Keys));
+        Assert.Equal(0, RunFake(bigger, methods, dir, resume: true).Completed);
+
+        // A shard cannot be carried over (indices moved): merge first.
+        var biggest = SweepGrid.Parse(FakeGrid.Replace("4]", "4, 5, 6]"), "biggest.json", methods);
+        var e = Assert.Throws<InvalidOperationException>(() => RunFake(biggest, methods, dir, shard: SweepShard.Parse("0/2"), resume: true));
+        Assert.Contains("merge the shards first", e.Message);
+    }
+
+    private sealed class Notes(List<string> warnings) : ISweepReporter
+    {
+        public void Warning(string message) => warnings.Add(message);
     }
 
     [Fact]
