@@ -40,7 +40,7 @@ public static class DeployExporter
                     break;
                 case LifLayer lif:
                     layers.Add(Neuron(lif.Name, DeployedOp.Lif, lif.OutputShape) with
-                        { Beta = lif.Config.Beta, Theta = lif.Config.Theta, Reset = lif.Config.Reset });
+                        { Beta = lif.Config.Beta, Theta = lif.Config.Theta, Reset = lif.Config.Reset, MembraneBits = lif.Membrane?.MembraneBits ?? 0 });
                     break;
                 case IntegratorLayer integrator:
                     layers.Add(Neuron(integrator.Name, DeployedOp.Integrator, integrator.OutputShape) with { Beta = integrator.Beta });
