@@ -78,7 +78,7 @@ public static class DeployExporter
             string what = layer.Constraint?.Describe ?? "full-precision weights";
             throw new InvalidOperationException(
                 $"Layer {layer.Name} has {what}, not a CAT codebook or TrueNorth values: export needs a network whose every weighted layer was trained " +
-                "with SpikeFit CAT (train --codebook-m M --codebook-bits b) or TrueNorth types (--truenorth), masked or not.");
+                "with SpikeFit CAT (train --codebook-m M --codebook-bits b), TrueNorth types (--truenorth) or MINT (the mint constraint), masked or not.");
         }
         DeployableWeights d;
         try { d = deployable.Deployable(); }

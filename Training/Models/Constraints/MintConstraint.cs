@@ -56,28 +56,39 @@ public sealed class MintMembrane : IMembraneQuantizer
 
     public int MembraneBits => _weights.MembraneBits;
 
+    // Host copies reused across forwards (a conv layer's [T, B, N] is tens of MB; fresh arrays each step cost GC time).
+    private float[] _current = Array.Empty<float>(), _membrane = Array.Empty<float>(), _spikes = Array.Empty<float>();
+
+    private static float[] Fit(ref float[] array, long length)
+    {
+        if (array.LongLength != length) array = new float[length];
+        return array;
+    }
+
     public void Forward(LifShape shape, LifConfig config, DeviceBuffer<float> input, DeviceBuffer<float> membrane, DeviceBuffer<float> spikes)
     {
         shape.Validate();
         float s = _weights.StepValue;
         var neuron = MintNeuron.Create(s, config.Theta, config.Beta, config.Reset, MembraneBits);
-        var current = input.ToArray();
-        var h = new float[membrane.Length];
-        var spk = new float[spikes.Length];
+        var current = Fit(ref _current, input.Length);
+        input.CopyTo(current);
+        var h = Fit(ref _membrane, membrane.Length);
+        var spk = Fit(ref _spikes, spikes.Length);
         int n = (int)shape.StepSize;
-        Parallel.For(0, (n + 4095) / 4096, chunk =>
+        const int chunkSize = 4096;
+        // Chunks of neurons in parallel; inside a chunk time runs outermost so each step reads and writes contiguously.
+        Parallel.For(0, (n + chunkSize - 1) / chunkSize, chunk =>
         {
-            int end = Math.Min(n, (chunk + 1) * 4096);
-            for (int i = chunk * 4096; i < end; i++)
+            int start = chunk * chunkSize, end = Math.Min(n, start + chunkSize);
+            var v = new long[end - start];
+            for (int t = 0; t < shape.T; t++)
             {
-                long v = 0;
-                for (int t = 0; t < shape.T; t++)
+                long step = (long)t * n, read = shape.BroadcastInput ? 0 : step;
+                for (int i = start; i < end; i++)
                 {
-                    long at = (long)t * n + i;
-                    float x = current[shape.BroadcastInput ? i : at];
-                    long hi = neuron.Step(ref v, MintNeuron.CurrentUnits((double)x / s), out bool fired);
-                    h[at] = hi * s;
-                    spk[at] = fired ? 1f : 0f;
+                    long hi = neuron.Step(ref v[i - start], MintNeuron.CurrentUnits((double)current[read + i] / s), out bool fired);
+                    h[step + i] = hi * s;
+                    spk[step + i] = fired ? 1f : 0f;
                 }
             }
         });
