@@ -282,16 +282,18 @@ public sealed class LearnedRivalConstraintTests
         }
     }
 
-    /// <summary>The new tensors (LSQ's step; DKM's centroids and temperature) survive a checkpoint save and load, and so does Ŵ.</summary>
+    /// <summary>The new tensors (LSQ's step; DKM's centroids and temperature; MINT's scale) survive a checkpoint save and
+    /// load, and so does Ŵ; a loaded MINT network has its integer membrane again, so it computes the same output.</summary>
     [Theory]
     [InlineData("lsq")]
     [InlineData("dkm")]
+    [InlineData("mint")]
     public void Checkpoint_round_trip_keeps_the_new_parameters(string kind)
     {
         using var cpu = new CpuBackend();
         var (train, test) = TrainingFixtures.Prototypes(64, 16);
         var fp = NetworkSpec.Mlp(t: 3, hidden: 16);
-        ConstraintSpec constraint = kind == "lsq" ? new LsqSpec(2) : new DkmSpec(M: 4, Temperature: 0.2f);
+        ConstraintSpec constraint = kind switch { "lsq" => new LsqSpec(2), "mint" => new MintSpec(2, 2), _ => new DkmSpec(M: 4, Temperature: 0.2f) };
         using var net = ModelZoo.Build(cpu, fp with { Constraint = constraint }, 4, Warm(cpu, fp, 4));
         using (var trainer = new Trainer(net, new TrainOptions { Epochs = 1, BatchSize = 16, LearningRate = 1e-2f, Seed = 1, MaxBatchesPerEpoch = 2 }))
             trainer.Fit(train, test);
@@ -301,12 +303,20 @@ public sealed class LearnedRivalConstraintTests
             Checkpoint.Save(path, net, new TrainOptions(), 1, 2, new List<EpochReport>());
             using var loaded = Checkpoint.LoadNetwork(cpu, path);
             Assert.Equal(constraint, loaded.Spec.Constraint);
-            var extra = net.Parameters.Where(p => p.Name.Contains("lsq_step") || p.Name.Contains("dkm_")).ToList();
-            Assert.Equal(kind == "lsq" ? 2 : 4, extra.Count);
+            var extra = net.Parameters.Where(p => p.Name.Contains("lsq_step") || p.Name.Contains("dkm_") || p.Name.Contains("mint_scale")).ToList();
+            Assert.Equal(kind == "dkm" ? 4 : 2, extra.Count);
             foreach (var p in extra)
                 Assert.Equal(p.Value.ToArray(), loaded.Parameters.Single(q => q.Name == p.Name).Value.ToArray());
             foreach (var (a, b) in net.Layers.OfType<IWeightedLayer>().Zip(loaded.Layers.OfType<IWeightedLayer>()))
                 Assert.Equal(a.EffectiveWeights(), b.EffectiveWeights());
+            Assert.Equal(net.Layers.OfType<LifLayer>().Select(l => l.Membrane is not null), loaded.Layers.OfType<LifLayer>().Select(l => l.Membrane is not null));
+            if (kind == "mint")
+            {
+                Assert.NotNull(loaded.Layers.OfType<LifLayer>().Single().Membrane);
+                using var images = cpu.Upload<float>(test.Images.AsSpan(0, 8 * test.Features).ToArray());
+                int length = fp.T * 8 * fp.Classes; // the output buffers may be longer (grown for the training batches)
+                Assert.Equal(net.Forward(images, 8).Data.ToArray()[..length], loaded.Forward(images, 8).Data.ToArray()[..length]);
+            }
         }
         finally
         {
