@@ -41,7 +41,7 @@ public static class SummaryMarkdown
         }
         md.AppendLine("Accuracy is test accuracy in %, mean ± sample standard deviation over seeds (n). Δ is the mean accuracy " +
                       $"minus that of the net's best M = {SummaryTable.ComparedM} baseline (the baseline row, quantize-then-cluster or learned " +
-                      "(LSQ, DKM), with the highest mean accuracy), in percentage points, with its Welch 95 % confidence interval; " +
+                      "(LSQ, DKM, MINT), with the highest mean accuracy), in percentage points, with its Welch 95 % confidence interval; " +
                       "p is Welch's two-sided t-test of the seeds against that baseline's seeds and p Holm the same p-value " +
                       "Holm-corrected across every comparison in this table; g is Hedges' g with an approximate 95 % interval. " +
                       $"Rank orders the net's M = {SummaryTable.ComparedM} baseline and SpikeFit rows by mean accuracy (1 = best). " +

@@ -28,18 +28,26 @@ public sealed class LearnedRivalConstraintTests
     /// outside (v = w/s, g = 1/√(N·Q_P)). A finite difference in s with every level q held (no level
     /// flips: asserted) measures the true Σ ∂L/∂Ŵ_i·q_i; the straight-through part −Σ_inside ∂L/∂Ŵ_i·v_i
     /// uses the weight gradient, which must equal ∂L/∂Ŵ (from a full-precision network holding Ŵ) inside
-    /// and 0 where the weight is clipped. Checked on the output layer (smooth up to the loss).
+    /// and 0 where the weight is clipped. Checked on the output layer (smooth up to the loss). MINT's
+    /// scale has LSQ's gradient (it reuses the constraint): checked the same way, with the hidden layer's
+    /// integer membrane in the network (the output integrator keeps its float membrane, so the loss is
+    /// smooth in the output layer's scale).
     /// </summary>
     [Theory]
-    [InlineData(2)]
-    [InlineData(4)]
-    public void Lsq_step_gradient_equals_finite_differences_of_the_loss(int bits)
+    [InlineData(2, false)]
+    [InlineData(4, false)]
+    [InlineData(2, true)]
+    public void Lsq_step_gradient_equals_finite_differences_of_the_loss(int bits, bool mint)
     {
         using var cpu = new CpuBackend();
         var (data, _) = TrainingFixtures.Prototypes(Batch, 1, seed: 13);
         var fp = NetworkSpec.Mlp(t: 4, hidden: 16);
+        // An untrained warm start under MINT's threshold ⌈θ/s⌉ (≈ 28 units of s at θ = 1) leaves the hidden layer
+        // silent and every output-weight gradient 0; a lower θ makes it fire.
+        if (mint) fp = fp with { Theta = 0.1f };
         var warm = Warm(cpu, fp, 5);
-        using var net = ModelZoo.Build(cpu, fp with { Constraint = new LsqSpec(bits) }, 5, warm);
+        using var net = ModelZoo.Build(cpu, fp with { Constraint = mint ? new MintSpec(bits, bits) : new LsqSpec(bits) }, 5, warm);
+        if (mint) Assert.IsType<MintMembrane>(((LifLayer)net.Layers.Single(l => l.Name == "lif1")).Membrane);
         var output = (Linear)net.Layers.Single(l => l.Name == "fc2");
         var lsq = (LsqConstraint)output.Constraint!;
         using var probe = new LossProbe(cpu, net, data, Batch);
@@ -52,16 +60,20 @@ public sealed class LearnedRivalConstraintTests
         var (qn, qp) = CodebookMath.GridRange(bits); // (−Q_N, Q_P)
         if (bits == 2) Assert.Contains(levels0, q => q == qp); // some weights clip, so both branches are exercised
 
-        // ∂L/∂Ŵ from the full-precision network computing with the same Ŵ.
-        var snapped = net.Layers.OfType<IWeightedLayer>().ToDictionary(l => l.Weight.Name, l => l.EffectiveWeights());
-        using var reference = ModelZoo.Build(cpu, fp, 5, new Dictionary<string, float[]>(warm.Concat(snapped).GroupBy(kv => kv.Key).Select(g => g.Last())));
-        using (var p = new LossProbe(cpu, reference, data, Batch)) p.Backward();
-        var dLdWhat = reference.Parameters.Single(x => x.Name == "fc2.weight").Grad.ToArray();
-        for (int i = 0; i < w.Length; i++)
+        // ∂L/∂Ŵ from the full-precision network computing with the same Ŵ. Not for MINT: a full-precision
+        // network has float hidden membranes, so other hidden spikes; its weight gradient is LSQ's code, checked by the LSQ cases.
+        if (!mint)
         {
-            float v = w[i] / s0;
-            bool inside = v > qn && v < qp;
-            Assert.Equal(inside ? dLdWhat[i] : 0f, weightGrad[i], 6);
+            var snapped = net.Layers.OfType<IWeightedLayer>().ToDictionary(l => l.Weight.Name, l => l.EffectiveWeights());
+            using var reference = ModelZoo.Build(cpu, fp, 5, new Dictionary<string, float[]>(warm.Concat(snapped).GroupBy(kv => kv.Key).Select(g => g.Last())));
+            using (var p = new LossProbe(cpu, reference, data, Batch)) p.Backward();
+            var dLdWhat = reference.Parameters.Single(x => x.Name == "fc2.weight").Grad.ToArray();
+            for (int i = 0; i < w.Length; i++)
+            {
+                float v = w[i] / s0;
+                bool inside = v > qn && v < qp;
+                Assert.Equal(inside ? dLdWhat[i] : 0f, weightGrad[i], 6);
+            }
         }
 
         double fd = double.NaN;
@@ -270,16 +282,18 @@ public sealed class LearnedRivalConstraintTests
         }
     }
 
-    /// <summary>The new tensors (LSQ's step; DKM's centroids and temperature) survive a checkpoint save and load, and so does Ŵ.</summary>
+    /// <summary>The new tensors (LSQ's step; DKM's centroids and temperature; MINT's scale) survive a checkpoint save and
+    /// load, and so does Ŵ; a loaded MINT network has its integer membrane again, so it computes the same output.</summary>
     [Theory]
     [InlineData("lsq")]
     [InlineData("dkm")]
+    [InlineData("mint")]
     public void Checkpoint_round_trip_keeps_the_new_parameters(string kind)
     {
         using var cpu = new CpuBackend();
         var (train, test) = TrainingFixtures.Prototypes(64, 16);
         var fp = NetworkSpec.Mlp(t: 3, hidden: 16);
-        ConstraintSpec constraint = kind == "lsq" ? new LsqSpec(2) : new DkmSpec(M: 4, Temperature: 0.2f);
+        ConstraintSpec constraint = kind switch { "lsq" => new LsqSpec(2), "mint" => new MintSpec(2, 2), _ => new DkmSpec(M: 4, Temperature: 0.2f) };
         using var net = ModelZoo.Build(cpu, fp with { Constraint = constraint }, 4, Warm(cpu, fp, 4));
         using (var trainer = new Trainer(net, new TrainOptions { Epochs = 1, BatchSize = 16, LearningRate = 1e-2f, Seed = 1, MaxBatchesPerEpoch = 2 }))
             trainer.Fit(train, test);
@@ -289,12 +303,20 @@ public sealed class LearnedRivalConstraintTests
             Checkpoint.Save(path, net, new TrainOptions(), 1, 2, new List<EpochReport>());
             using var loaded = Checkpoint.LoadNetwork(cpu, path);
             Assert.Equal(constraint, loaded.Spec.Constraint);
-            var extra = net.Parameters.Where(p => p.Name.Contains("lsq_step") || p.Name.Contains("dkm_")).ToList();
-            Assert.Equal(kind == "lsq" ? 2 : 4, extra.Count);
+            var extra = net.Parameters.Where(p => p.Name.Contains("lsq_step") || p.Name.Contains("dkm_") || p.Name.Contains("mint_scale")).ToList();
+            Assert.Equal(kind == "dkm" ? 4 : 2, extra.Count);
             foreach (var p in extra)
                 Assert.Equal(p.Value.ToArray(), loaded.Parameters.Single(q => q.Name == p.Name).Value.ToArray());
             foreach (var (a, b) in net.Layers.OfType<IWeightedLayer>().Zip(loaded.Layers.OfType<IWeightedLayer>()))
                 Assert.Equal(a.EffectiveWeights(), b.EffectiveWeights());
+            Assert.Equal(net.Layers.OfType<LifLayer>().Select(l => l.Membrane is not null), loaded.Layers.OfType<LifLayer>().Select(l => l.Membrane is not null));
+            if (kind == "mint")
+            {
+                Assert.NotNull(loaded.Layers.OfType<LifLayer>().Single().Membrane);
+                using var images = cpu.Upload<float>(test.Images.AsSpan(0, 8 * test.Features).ToArray());
+                int length = fp.T * 8 * fp.Classes; // the output buffers may be longer (grown for the training batches)
+                Assert.Equal(net.Forward(images, 8).Data.ToArray()[..length], loaded.Forward(images, 8).Data.ToArray()[..length]);
+            }
         }
         finally
         {
@@ -305,13 +327,14 @@ public sealed class LearnedRivalConstraintTests
     [SkippableTheory]
     [InlineData("lsq")]
     [InlineData("dkm")]
+    [InlineData("mint")] // the integer membrane is a host path: the same on the simulator
     public void Ilgpu_simulator_computes_the_same_weights_and_gradients(string kind)
     {
         var (sim, reason) = TestBackends.Get(BackendKind.IlgpuCpu);
         Skip.If(sim is null, reason);
         var (data, _) = TrainingFixtures.Prototypes(Batch, 1, seed: 5);
         var fp = NetworkSpec.Mlp(t: 3, hidden: 16);
-        ConstraintSpec constraint = kind == "lsq" ? new LsqSpec(2) : new DkmSpec(M: 4);
+        ConstraintSpec constraint = kind switch { "lsq" => new LsqSpec(2), "mint" => new MintSpec(2, 2), _ => new DkmSpec(M: 4) };
         using var cpu = new CpuBackend();
         var warm = Warm(cpu, fp, 9);
         (float[] W, float[] Grad) Run(Backend b)
@@ -319,7 +342,7 @@ public sealed class LearnedRivalConstraintTests
             using var net = ModelZoo.Build(b, fp with { Constraint = constraint }, 9, warm);
             using var probe = new LossProbe(b, net, data, Batch);
             probe.Backward();
-            var extra = net.Parameters.Single(p => p.Name is "fc2.lsq_step" or "fc2.dkm_centroids");
+            var extra = net.Parameters.Single(p => p.Name is "fc2.lsq_step" or "fc2.dkm_centroids" or "fc2.mint_scale");
             return (((Linear)net.Layers.Single(l => l.Name == "fc1")).EffectiveWeights(), extra.Grad.ToArray());
         }
         var (wc, gc) = Run(cpu);

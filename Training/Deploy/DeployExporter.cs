@@ -40,7 +40,7 @@ public static class DeployExporter
                     break;
                 case LifLayer lif:
                     layers.Add(Neuron(lif.Name, DeployedOp.Lif, lif.OutputShape) with
-                        { Beta = lif.Config.Beta, Theta = lif.Config.Theta, Reset = lif.Config.Reset });
+                        { Beta = lif.Config.Beta, Theta = lif.Config.Theta, Reset = lif.Config.Reset, MembraneBits = lif.Membrane?.MembraneBits ?? 0 });
                     break;
                 case IntegratorLayer integrator:
                     layers.Add(Neuron(integrator.Name, DeployedOp.Integrator, integrator.OutputShape) with { Beta = integrator.Beta });
@@ -78,7 +78,7 @@ public static class DeployExporter
             string what = layer.Constraint?.Describe ?? "full-precision weights";
             throw new InvalidOperationException(
                 $"Layer {layer.Name} has {what}, not a CAT codebook or TrueNorth values: export needs a network whose every weighted layer was trained " +
-                "with SpikeFit CAT (train --codebook-m M --codebook-bits b) or TrueNorth types (--truenorth), masked or not.");
+                "with SpikeFit CAT (train --codebook-m M --codebook-bits b), TrueNorth types (--truenorth) or MINT (the mint constraint), masked or not.");
         }
         DeployableWeights d;
         try { d = deployable.Deployable(); }

@@ -101,6 +101,10 @@ public sealed record DeployedLayer
     public float Theta { get; init; }
     /// <summary>Soft (v = h − θ·s) or hard (v = h·(1 − s)) reset (Lif only).</summary>
     public ResetMode Reset { get; init; }
+    /// <summary>MINT (format version 2, Lif only): the membrane is a saturating b_u-bit integer count of the
+    /// previous weighted layer's scale Δ = s, threshold ⌈θ/s⌉, leak ⌊β·v + ½⌋ (DEPLOY.md); 0: the fixed-point membrane.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int MembraneBits { get; init; }
 
     /// <summary>Number of codebook groups: Rows when per neuron (and TrueNorth), Cores when per core, else 1.</summary>
     public int Groups => PerNeuron ? Rows : PerCore ? Cores : 1;
@@ -111,8 +115,8 @@ public sealed record DeployedLayer
     /// <summary>Bytes of the presence mask: ⌈Rows·FanIn / 8⌉, or 0 without one.</summary>
     public long MaskBytes => HasMask ? IndexPacking.PackedLength((long)Rows * FanIn, 1) : 0;
 
-    /// <summary>True when the layer needs format version 2 (cores, a mask, or the TrueNorth layout).</summary>
-    public bool NeedsVersion2 => Cores > 0 || PerCore || TrueNorth || HasMask;
+    /// <summary>True when the layer needs format version 2 (cores, a mask, the TrueNorth layout, or a MINT membrane).</summary>
+    public bool NeedsVersion2 => Cores > 0 || PerCore || TrueNorth || HasMask || MembraneBits > 0;
 
     /// <summary>True for Dense and Conv.</summary>
     public bool IsWeighted => Op is DeployedOp.Dense or DeployedOp.Conv;

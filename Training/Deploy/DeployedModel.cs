@@ -32,7 +32,7 @@ public sealed record DeployedHeader(int Version, string Net, int T, int InputHei
 /// (<c>.sfdm</c>, versions 1 and 2, little-endian; full description in Training/Deploy/DEPLOY.md):
 /// <code>
 /// "SPKFDEPL"        8 bytes magic
-/// int32 version     = 1, or 2 when a layer has cores, a mask or the TrueNorth layout
+/// int32 version     = 1, or 2 when a layer has cores, a mask, the TrueNorth layout or a MINT membrane
 /// int32 n, n bytes  UTF-8 JSON header (<see cref="DeployedHeader"/>: T, input shape, classes, readout,
 ///                   the layer list with shapes, M, b, Δ, β, θ, reset and payload offsets)
 /// payload           per weighted layer, at the offsets the header gives: packed indices
@@ -150,6 +150,13 @@ public sealed class DeployedModel
             throw new InvalidDataException($"{path}: bad header (T {h.T}, classes {h.Classes}, input levels {h.InputLevels}, bias bits {h.BiasFractionBits}).");
         if (h.PayloadBytes != Payload.Length)
             throw new InvalidDataException($"{path}: header says {h.PayloadBytes} payload bytes, found {Payload.Length}.");
+        foreach (var l in h.Layers.Where(l => l.MembraneBits != 0))
+        {
+            if (l.Op != DeployedOp.Lif || l.MembraneBits is < 2 or > 16)
+                throw new InvalidDataException($"{path}: layer {l.Name} ({l.Op}) has a {l.MembraneBits}-bit MINT membrane; only Lif layers have one, of 2 to 16 bits.");
+            if (h.Version < 2)
+                throw new InvalidDataException($"{path}: layer {l.Name} has a MINT membrane, which needs format version 2; the header says {h.Version}.");
+        }
         foreach (var l in WeightedLayers)
         {
             if (l.M < 2 || l.Bits is < 2 or > 16 || l.M > 1 << l.Bits || l.IndexBits != IndexPacking.IndexBits(l.M) ||

@@ -38,6 +38,15 @@ internal sealed class FixedPointPlan
     public required bool Int32Accumulator { get; init; }
     /// <summary>One membrane unit (u / 2^S) in the float network's current units, to report readouts.</summary>
     public required double MembraneUnit { get; init; }
+    /// <summary>
+    /// MINT neurons (<see cref="DeployedLayer.MembraneBits"/> &gt; 0), else null. Then S = 16 and the current
+    /// (A &lt;&lt; 16) + B counts u/2^16; it is taken in units of s as ⌊(current + D·2^15) / (D·2^16)⌋ with
+    /// D = 255 for the pixel layer (u = s/255) and 1 after spikes (an arithmetic shift), and the membrane is
+    /// the b_u-bit integer of <see cref="Compression.MintNeuron"/>.
+    /// </summary>
+    public Compression.MintNeuron? Mint { get; init; }
+    /// <summary>D·2^16: the current units in one s (MINT only).</summary>
+    public long MintDivisor { get; init; }
 
     public bool SoftReset => Neurons.Reset == ResetMode.Soft;
     public int OutSize => Layer.OutSize;
@@ -60,7 +69,9 @@ internal sealed class FixedPointPlan
         double accBound = (double)maxQ * (layer.PixelInput ? h.InputLevels : 1) * layer.FanIn;
         double biasBound = stored.Length == 0 ? 0 : stored.Max(b => Math.Abs((double)b)) / Math.Pow(2, h.BiasFractionBits);
         double theta = neurons.Op == DeployedOp.Lif ? neurons.Theta : 0;
-        int s = Choose(accBound, biasBound, theta / unit, h.T, path, layer.Name);
+        bool mint = neurons.MembraneBits > 0;
+        // MINT: the current only has to be exact in units of u/2^16 (its membrane is a small integer of s), so S = 16 always fits.
+        int s = mint ? h.BiasFractionBits : Choose(accBound, biasBound, theta / unit, h.T, path, layer.Name);
         int shift = h.BiasFractionBits - s;
         var bias = stored.Select(b => shift > 0 ? (b + (1L << (shift - 1))) >> shift : b << -shift).ToArray();
         return new FixedPointPlan
@@ -69,7 +80,9 @@ internal sealed class FixedPointPlan
             Theta = (long)Math.Round(theta / unit * Math.Pow(2, s), MidpointRounding.AwayFromZero),
             BetaFp = (long)Math.Round(neurons.Beta * (double)(1 << BetaBits), MidpointRounding.AwayFromZero),
             Int32Accumulator = accBound < int.MaxValue,
-            MembraneUnit = unit / Math.Pow(2, s),
+            MembraneUnit = mint ? layer.Scale : unit / Math.Pow(2, s),
+            Mint = mint ? Compression.MintNeuron.Create(layer.Scale, neurons.Theta, neurons.Beta, neurons.Reset, neurons.MembraneBits) : null,
+            MintDivisor = (layer.PixelInput ? (long)h.InputLevels : 1L) << s,
         };
     }
 

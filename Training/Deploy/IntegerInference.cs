@@ -148,6 +148,17 @@ public sealed class IntegerInference
 
     private static void Fire(FixedPointPlan plan, long[] v, long[] current, byte[] spikes)
     {
+        if (plan.Mint is { } mint)
+        {
+            // MINT: current in units of s (a floor division by D·2^16, halves up), then adds, a table and a compare.
+            long d = plan.MintDivisor, half = d / 2;
+            for (int i = 0; i < v.Length; i++)
+            {
+                mint.Step(ref v[i], FloorDiv(current[i] + half, d), out bool fired);
+                spikes[i] = fired ? (byte)1 : (byte)0;
+            }
+            return;
+        }
         long theta = plan.Theta, beta = plan.BetaFp;
         bool soft = plan.SoftReset;
         for (int i = 0; i < v.Length; i++)
@@ -157,6 +168,13 @@ public sealed class IntegerInference
             spikes[i] = fire ? (byte)1 : (byte)0;
             v[i] = !fire ? h : soft ? h - theta : 0;
         }
+    }
+
+    /// <summary>⌊a / d⌋ for d &gt; 0 (C# division truncates toward zero).</summary>
+    private static long FloorDiv(long a, long d)
+    {
+        long q = Math.DivRem(a, d, out long r);
+        return r < 0 ? q - 1 : q;
     }
 
     private static byte[] MaxPool(DeployedLayer pool, byte[] input, byte[] output)

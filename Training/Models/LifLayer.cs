@@ -30,6 +30,12 @@ public sealed class LifLayer : ISpikingLayer
     /// </summary>
     public DeviceBuffer<float>? LastProduct { get; private set; }
 
+    /// <summary>
+    /// When set (by a weight constraint such as MINT), the forward runs this quantized-membrane neuron
+    /// instead of the fused float kernel; backward still runs the surrogate kernel on the membrane it wrote.
+    /// </summary>
+    public IMembraneQuantizer? Membrane { get; set; }
+
     public LifLayer(Backend backend, string name, FeatureShape shape, LifConfig config)
     {
         config.Validate();
@@ -49,7 +55,8 @@ public sealed class LifLayer : ISpikingLayer
         _shape = new LifShape(input.Steps, input.Batch, input.Shape.Size, BroadcastInput: !input.PerStep);
         var h = _membrane.Get(_shape.StateLength);
         var s = _spikes.Get(_shape.StateLength);
-        _backend.Lif.Forward(_shape, Config, input.Data, h, s);
+        if (Membrane is { } quantized) quantized.Forward(_shape, Config, input.Data, h, s);
+        else _backend.Lif.Forward(_shape, Config, input.Data, h, s);
         LastSpikes = new Activation(s, input.Batch, input.Steps, PerStep: true, input.Shape);
         return LastSpikes;
     }

@@ -83,6 +83,9 @@ public static class NirExporter
                 case LifLayer lif:
                 {
                     var node = Lif(lif.Config, shape, spatial, dt);
+                    if (lif.Membrane is { } quantized)
+                        notes.Add($"{lif.Name}: the {quantized.MembraneBits}-bit integer MINT membrane (threshold ⌈θ/s⌉, saturating) has no NIR form; " +
+                                  "the file holds a float LIF, so other tools simulate the unquantized neuron. The exact model: spikefit export --out M.sfdm.");
                     if (lif.Config.Reset == ResetMode.Soft)
                     {
                         node.Metadata[ResetKey] = NirTensor.Text("soft: v = h - theta*s after a spike");

@@ -31,6 +31,7 @@ public sealed class M4Methods
         m.Register(new DeepCompression());
         m.Register(new Lsq());
         m.Register(new Dkm());
+        m.Register(new Mint());
         m.Register(new Cat());
         m.Register(new CatPruned("cat-fsc", "fsc", "spikefit"));
         foreach (var criterion in PruneCriteria.Names.Where(c => c != "fsc"))

@@ -22,6 +22,7 @@ public static class ConstraintSpecs
         Register<SharedWeightsSpec>("shared-weights");
         Register<LsqSpec>("lsq");
         Register<DkmSpec>("dkm");
+        Register<MintSpec>("mint");
         Register<ConnectivitySpec>("connectivity");
         Register<TrueNorthSpec>("truenorth");
     }

@@ -15,7 +15,7 @@ namespace SpikeFit.Training.Models.Constraints;
 /// for the step) with one download and upload per forward and backward: a stated host path, correct
 /// on every backend, not a device kernel.
 /// </summary>
-public sealed class LsqConstraint : WeightConstraint
+public class LsqConstraint : WeightConstraint
 {
     private readonly DeviceBuffer<float> _quantized;
 
@@ -28,11 +28,15 @@ public sealed class LsqConstraint : WeightConstraint
     public override string Describe => $"LSQ {Bits}-bit (learned step)";
 
     public LsqConstraint(Backend backend, Parameter weight, int rows, int fanIn, int bits, float stepLearningRateScale)
+        : this(backend, weight, rows, fanIn, bits, stepLearningRateScale, "lsq_step") { }
+
+    /// <summary>For a constraint built on LSQ's weights (MINT): the step tensor is named "&lt;layer&gt;.&lt;<paramref name="stepName"/>&gt;".</summary>
+    protected LsqConstraint(Backend backend, Parameter weight, int rows, int fanIn, int bits, float stepLearningRateScale, string stepName)
         : base(backend, weight, rows, fanIn)
     {
         if (bits is < 2 or > 16) throw new ArgumentException($"{weight.Name}: LSQ needs 2..16 bits, got {bits}.");
         Bits = bits;
-        Step = new Parameter(backend, ParameterName("lsq_step"), new[] { 1, 1 },
+        Step = new Parameter(backend, ParameterName(stepName), new[] { 1, 1 },
             new[] { InitialStep(weight.Value.ToArray(), bits) }, decay: false) { LearningRateScale = stepLearningRateScale };
         Parameters = new[] { Step };
         _quantized = backend.Allocate<float>(weight.Length);
