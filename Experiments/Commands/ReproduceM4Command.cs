@@ -155,6 +155,7 @@ public static class ReproduceM4Command
             run.Outcome.Remaining,
             failed = run.Outcome.Failed.Select(f => new { id = f.Id, error = f.Error }).ToList(),
             files = run.Report?.All.ToList() ?? new List<string>(),
+            chipCoverage = run.Report?.CoverageRows,
             seconds = total.Elapsed.TotalSeconds,
         };
         if (run.Report is not null)
