@@ -138,6 +138,11 @@ public static class ReproduceM4Command
         AnsiConsole.MarkupLine(presetLine);
         AnsiConsole.MarkupLine($"[bold]plan:[/] {plan.Grid.Points.Count} rows: nets {string.Join(", ", preset.Nets)}; seeds {string.Join(", ", preset.Seeds)}; " +
                                $"b ∈ {{{string.Join(", ", preset.Bits)}}}; M = {M4Preset.M}; grid {Markup.Escape(plan.GridPath)}");
+        var chipPoints = plan.Grid.Points.Where(p => p.Text("chip").Length > 0).ToList();
+        if (chipPoints.Count > 0)
+            AnsiConsole.MarkupLine($"[bold]chip variants:[/] {chipPoints.Count} of those rows train for one chip " +
+                                   $"({Markup.Escape(string.Join(", ", chipPoints.Select(p => $"{p.Text("net")} {p.Text("chip")}").Distinct()))}; " +
+                                   $"seeds {string.Join(", ", preset.ChipSeedsToRun())}); every row is mapped onto every chip → chip_coverage.csv");
         WriteGrid(plan);
         var run = SweepConsole.RunWithReport(plan.Grid, SweepMethods.Default, options, datasetName, dataDir, device, null);
         var provenance = CommonOptions.Provenance("spikefit " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
@@ -155,6 +160,7 @@ public static class ReproduceM4Command
             run.Outcome.Remaining,
             failed = run.Outcome.Failed.Select(f => new { id = f.Id, error = f.Error }).ToList(),
             files = run.Report?.All.ToList() ?? new List<string>(),
+            chipCoverage = run.Report?.CoverageRows,
             seconds = total.Elapsed.TotalSeconds,
         };
         if (run.Report is not null)

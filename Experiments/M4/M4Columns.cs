@@ -22,10 +22,10 @@ public static class M4Columns
 
     /// <summary>runs.csv columns the sweep row holds as grid keys or provenance columns.</summary>
     private static readonly HashSet<string> SweepOwned = new(StringComparer.Ordinal)
-        { "method", "net", "seed", "preset", "device", "commit", "dataset", "dataset_sha256", "date" };
+        { "method", "net", "seed", "preset", "chip", "device", "commit", "dataset", "dataset_sha256", "date" };
 
     /// <summary>Columns added after tables were first written: a sweep row without them reads them as empty.</summary>
-    private static readonly HashSet<string> Optional = new(StringComparer.Ordinal) { "tuned_lr", "tuned_tau", "val_accuracy_pct" };
+    private static readonly HashSet<string> Optional = new(StringComparer.Ordinal) { "tuned_lr", "tuned_tau", "val_accuracy_pct", "chip_coverage" };
 
     /// <summary>The columns a sweep prints in its one line per point come first.</summary>
     private static readonly string[] Leading = ["accuracy_pct", "max_unique_values"];
@@ -58,6 +58,7 @@ public static class M4Columns
             "preset" => sweepRow.GetValueOrDefault("preset") is { Length: > 0 } p ? p : "sweep",
             "net" => sweepRow.GetValueOrDefault("net") is { Length: > 0 } n ? n : "mlp",
             "seed" => sweepRow.GetValueOrDefault("seed") is { Length: > 0 } s ? s : "1",
+            "chip" => sweepRow.GetValueOrDefault("chip") ?? "",
             _ => sweepRow.TryGetValue(Renamed.GetValueOrDefault(column, column), out var v) ? v
                 : Optional.Contains(column) ? ""
                 : throw new InvalidDataException($"{source}: point {sweepRow.GetValueOrDefault(SweepColumns.PointId)} has no '{Renamed.GetValueOrDefault(column, column)}' column; it was not computed by an M = 4 method."),

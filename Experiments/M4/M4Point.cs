@@ -11,7 +11,7 @@ namespace SpikeFit.Experiments.M4;
 /// shares (<c>epochs</c>, <c>lr</c>) and the pruning settings.
 /// </summary>
 public sealed record M4Point(IM4Method Method, string Preset, NetworkSpec Spec, TrainOptions Warm, TrainOptions FineTune,
-    int Bits, int M, M4PruneSettings Prune, M4Tuning? Tuning = null)
+    int Bits, int M, M4PruneSettings Prune, M4Tuning? Tuning = null, string? Chip = null)
 {
     /// <summary>The keys only the M = 4 methods read (<c>epochs</c> and <c>lr</c> are their fine-tune budget).</summary>
     public static readonly SweepKey[] Keys =
@@ -28,11 +28,12 @@ public sealed record M4Point(IM4Method Method, string Preset, NetworkSpec Spec, 
         new("tune_tau", SweepValueKind.String, "M = 4 methods with a temperature (dkm): ';'-separated temperatures tried with each tune_lr", DefaultText: ""),
         new("val_fraction", SweepValueKind.Float, "M = 4 methods with tune_lr: fraction of the training split held out (its last samples) to score the candidates", DefaultText: "0.1"),
         new("tune_seed", SweepValueKind.Int, "M = 4 methods with tune_lr: the seed the candidates are scored on; its choice is cached and used by every seed (absent: each point tunes on its own seed)", DefaultText: ""),
+        new("chip", SweepValueKind.String, "M = 4 methods with chip variants (IM4Method.ChipVariants: cat, qat, lsq, ptq-kmeans, uniform-ptq): train for this chips.json chip (its fan-in / core-input masks; cat also its bits, values and TrueNorth layout); empty: the plain method", DefaultText: ""),
     ];
 
     /// <summary>The keys that do not shape the warm start (points differing only in these share one).</summary>
     public static readonly IReadOnlySet<string> MethodOnlyKeys = new HashSet<string>(StringComparer.Ordinal)
-        { "method", "bits", "m", "epochs", "lr", "prune_keep", "prune_rounds", "prune_score_batches", "preset", "tune_lr", "tune_tau", "val_fraction", "tune_seed" };
+        { "method", "bits", "m", "epochs", "lr", "prune_keep", "prune_rounds", "prune_score_batches", "preset", "tune_lr", "tune_tau", "val_fraction", "tune_seed", "chip" };
 
     // Defaults of the keys above and of the fine-tune budget (the full preset's MLP budget).
     private const int DefaultWarmEpochs = 10, DefaultFineTuneEpochs = 3, DefaultPruneRounds = 3, DefaultScoreBatches = 20, DefaultM = 4, DefaultBits = 4;
@@ -57,7 +58,8 @@ public sealed record M4Point(IM4Method Method, string Preset, NetworkSpec Spec, 
             method.UsesM ? point.GetInt("m", DefaultM) : method.FixedM,
             new M4PruneSettings(point.GetDouble("prune_keep", DefaultKeep), point.GetInt("prune_rounds", DefaultPruneRounds),
                 point.GetInt("prune_score_batches", DefaultScoreBatches)),
-            TuningOf(point));
+            TuningOf(point),
+            point.GetString("chip", "") is { Length: > 0 } chip ? M4ChipTargets.Find(chip).Name : null);
     }
 
     private static M4Tuning? TuningOf(SweepPoint point)
@@ -79,5 +81,8 @@ public sealed record M4Point(IM4Method Method, string Preset, NetworkSpec Spec, 
     public M4Point WithSeed(int seed) => this with { Warm = Warm with { Seed = seed }, FineTune = FineTune with { Seed = seed } };
 
     /// <summary>"mlp seed 1: qat b=4", for progress lines.</summary>
-    public string Describe() => $"{Net} seed {Seed}: {Method.RowName}{(Bits is > 1 and < 32 && Method.UsesBits ? $" b={Bits}" : "")}";
+    public string Describe() => $"{Net} seed {Seed}: {Method.RowName}{(Bits is > 1 and < 32 && Method.UsesBits ? $" b={Bits}" : "")}{(Chip is null ? "" : $" for {Chip}")}";
+
+    /// <summary>The row's method name in the coverage table: <c>cat-chip:TrueNorth</c> for a chip variant, else the runs.csv name.</summary>
+    public static string CoverageName(string rowName, string? chip) => chip is { Length: > 0 } ? $"{rowName}-chip:{chip}" : rowName;
 }

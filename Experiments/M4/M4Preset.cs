@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using SpikeFit.Experiments.M4.Methods;
+using SpikeFit.Training.Models;
 
 namespace SpikeFit.Experiments.M4;
 
@@ -21,6 +22,12 @@ public sealed record NetBudget(int WarmEpochs, float WarmLr, int FineTuneEpochs,
 /// full is the paper-table setting (5 seeds, whole epochs; a folder of the earlier 3-seed grid
 /// resumes into it, its rows carried over).
 /// </summary>
+/// <param name="ChipSeeds">Seeds of the chip-variant block (<c>cat-chip:&lt;chip&gt;</c>, …), independent of <paramref name="Seeds"/>
+/// so that more seeds for the M = 4 table do not multiply the chip points (null: <paramref name="Seeds"/>).</param>
+/// <param name="ChipBits">b of the baselines' chip variants (CAT's chip variant takes b and M from the chip's plan). 2: LSQ's
+/// M = 4 levels are then its native 2-bit grid, deployed as integers; at larger b every quantize-then-cluster
+/// baseline deploys M float centroids, which the mapper refuses on every chip with a weight-bit limit whatever the masks.</param>
+/// <param name="ChipMethods">Methods given chip variants (null: every method with <see cref="IM4Method.ChipVariants"/>).</param>
 public sealed record M4Preset(
     string Name,
     int[] Seeds,
@@ -33,7 +40,10 @@ public sealed record M4Preset(
     int PruneRounds,
     int PruneScoreBatches,
     int PruneBits,
-    bool Tune = false)
+    bool Tune = false,
+    int[]? ChipSeeds = null,
+    int ChipBits = 2,
+    string[]? ChipMethods = null)
 {
     public const int M = 4;
 
@@ -43,7 +53,8 @@ public sealed record M4Preset(
             ["mlp"] = new(1, 2e-3f, 1, 5e-4f, MaxBatches: 12, Hidden: new[] { 64 }, T: 4),
             ["conv"] = new(1, 2e-3f, 1, 5e-4f, MaxBatches: 6, Hidden: new[] { 4, 8 }, T: 2),
         },
-        MaxTest: 500, BatchSize: 64, PruneKeep: 0.5, PruneRounds: 2, PruneScoreBatches: 4, PruneBits: 4);
+        MaxTest: 500, BatchSize: 64, PruneKeep: 0.5, PruneRounds: 2, PruneScoreBatches: 4, PruneBits: 4,
+        ChipSeeds: new[] { 1 }, ChipMethods: new[] { "cat", "lsq" });
 
     public static readonly M4Preset Quick = new("quick", new[] { 1 }, new[] { "mlp", "conv" }, new[] { 2, 4, 8 },
         new Dictionary<string, NetBudget>
@@ -51,7 +62,8 @@ public sealed record M4Preset(
             ["mlp"] = new(2, 1e-3f, 1, 3e-4f, MaxBatches: 150),
             ["conv"] = new(2, 2e-3f, 1, 5e-4f, MaxBatches: 60),
         },
-        MaxTest: 2000, BatchSize: 128, PruneKeep: 0.5, PruneRounds: 2, PruneScoreBatches: 8, PruneBits: 4);
+        MaxTest: 2000, BatchSize: 128, PruneKeep: 0.5, PruneRounds: 2, PruneScoreBatches: 8, PruneBits: 4,
+        ChipSeeds: new[] { 1 }, ChipMethods: new[] { "cat", "lsq" });
 
     public static readonly M4Preset Full = new("full", new[] { 1, 2, 3, 4, 5 }, new[] { "mlp", "conv" }, new[] { 2, 4, 8 },
         new Dictionary<string, NetBudget>
@@ -59,7 +71,8 @@ public sealed record M4Preset(
             ["mlp"] = new(10, 1e-3f, 3, 3e-4f, MaxBatches: null),
             ["conv"] = new(15, 2e-3f, 3, 5e-4f, MaxBatches: null),
         },
-        MaxTest: null, BatchSize: 128, PruneKeep: 0.5, PruneRounds: 3, PruneScoreBatches: 20, PruneBits: 4);
+        MaxTest: null, BatchSize: 128, PruneKeep: 0.5, PruneRounds: 3, PruneScoreBatches: 20, PruneBits: 4,
+        ChipSeeds: new[] { 1, 2, 3 });
 
     /// <summary>
     /// The preset as a sweep grid (<c>"report": "m4"</c>): per net, a block of the methods without a
@@ -100,12 +113,14 @@ public sealed record M4Preset(
             }
             w.WriteEndObject();
             w.WriteStartArray("grids");
-            foreach (var net in Nets)
+            // Pass 0: the M = 4 table's blocks, net by net; pass 1: the chip variants, after every plain point so
+            // that the plain points keep the indices (and ids) they had before chip variants existed.
+            foreach (var (net, chipPass) in Nets.Select(n => (n, false)).Concat(Nets.Select(n => (n, true))))
             {
                 var budget = Budgets[net];
-                void Block(IReadOnlyList<IM4Method> group, int[]? bits, int? fixedBits)
+                void Block(IReadOnlyList<IM4Method> group, int[]? bits, int? fixedBits, IReadOnlyList<string>? chips = null, int[]? seeds = null)
                 {
-                    if (group.Count == 0) return;
+                    if (group.Count == 0 || chips is { Count: 0 }) return;
                     w.WriteStartObject();
                     w.WriteStartObject("base");
                     w.WriteString("net", net);
@@ -136,20 +151,46 @@ public sealed record M4Preset(
                     w.WriteStartArray("method");
                     foreach (var m in group) w.WriteStringValue(m.Key);
                     w.WriteEndArray();
+                    if (chips is not null)
+                    {
+                        w.WriteStartArray("chip");
+                        foreach (var c in chips) w.WriteStringValue(c);
+                        w.WriteEndArray();
+                    }
                     w.WriteStartArray("seed");
-                    foreach (var seed in Seeds) w.WriteNumberValue(seed);
+                    foreach (var seed in seeds ?? Seeds) w.WriteNumberValue(seed);
                     w.WriteEndArray();
                     w.WriteEndObject();
                     w.WriteEndObject();
                 }
-                Block(chosen.Where(m => !m.UsesBits).ToList(), null, null);
-                Block(chosen.Where(m => m.UsesBits && !m.Prunes).ToList(), Bits, null);
-                Block(chosen.Where(m => m.Prunes).ToList(), null, PruneBits);
+                if (!chipPass)
+                {
+                    Block(chosen.Where(m => !m.UsesBits).ToList(), null, null);
+                    Block(chosen.Where(m => m.UsesBits && !m.Prunes).ToList(), Bits, null);
+                    Block(chosen.Where(m => m.Prunes).ToList(), null, PruneBits);
+                    continue;
+                }
+                // Each chosen method with a chip variant, for every chip whose plan changes training for this net
+                // (M4ChipTargets.Needed: planned on the preset's architecture), at ChipBits and the chip block's seeds.
+                var spec = budget.Hidden is { } hidden ? NetworkSpec.For(net) with { Hidden = hidden } : NetworkSpec.For(net);
+                Block(chosen.Where(m => m.ChipVariants && (ChipMethods is null || ChipMethods.Contains(m.Key))).ToList(), null, ChipBits,
+                    M4ChipTargets.Needed(spec), ChipSeedsToRun());
             }
             w.WriteEndArray();
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>
+    /// The chip block's seeds: <see cref="ChipSeeds"/> among <see cref="Seeds"/> (a --seeds override keeps the chip
+    /// block inside the seeds that are run); when none of them is run, the first <see cref="ChipSeeds"/>.Length of <see cref="Seeds"/>.
+    /// </summary>
+    public int[] ChipSeedsToRun()
+    {
+        if (ChipSeeds is null) return Seeds;
+        var kept = ChipSeeds.Where(Seeds.Contains).ToArray();
+        return kept.Length > 0 ? kept : Seeds.Take(ChipSeeds.Length).ToArray();
     }
 
     public static M4Preset ByName(string name) => name switch

@@ -47,6 +47,10 @@ public sealed partial class M4Row
     [CsvColumn("energy_loihi_uj")] public double EnergyLoihiUj { get; init; }
     /// <summary>Chips the model fits on one chip of, "Loihi;Loihi 2" (see <c>spikefit fit</c>).</summary>
     [CsvColumn("fits_chips")] public string FitsChips { get; init; } = "";
+    /// <summary>The chip a chip variant trained for (grid key <c>chip</c>: <c>cat</c> here is <c>cat-chip:&lt;chip&gt;</c>); empty for a plain row. Optional on read.</summary>
+    [CsvColumn("chip", Optional = true)] public string Chip { get; init; } = "";
+    /// <summary>The mapper's verdict on every catalogue chip for this model (<see cref="ChipCoverageEntry"/>'s JSON encoding); chip_coverage.csv is built from it. Optional on read.</summary>
+    [CsvColumn("chip_coverage", Optional = true)] public string ChipCoverage { get; init; } = "";
     /// <summary>Pruning criterion (fsc, magnitude, taylor, firing-rate, random) or empty.</summary>
     [CsvColumn("prune_criterion")] public string PruneCriterion { get; init; } = "";
     /// <summary>Fraction of hidden neurons removed, 0 when not pruned.</summary>

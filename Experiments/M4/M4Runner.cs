@@ -81,6 +81,7 @@ public sealed class M4Runner
         }
         var run = new M4MethodRun(this, point, warm, point.Describe(), tuned?.Tau);
         using var model = point.Method.Compress(run);
+        if (run.PlannedValues is { } planned) point = point with { Bits = planned.Bits, M = planned.M }; // a chip's plan chose b and M
         double seconds = sw.Elapsed.TotalSeconds;
         double pruned = point.Method.Prunes ? 1 - (double)model.Spec.Hidden.Sum() / point.Spec.Hidden.Sum() : 0;
         return Measure(model, point, pruned, seconds, tuned);
@@ -216,6 +217,7 @@ public sealed class M4Runner
         var energy = EnergyModel.Estimate(summary, Energy.Value);
         double ChipUj(string chip) => energy.Chips.FirstOrDefault(c => string.Equals(c.Chip, chip, StringComparison.OrdinalIgnoreCase))?.TotalUj ?? double.NaN;
         var unique = ModelMetrics.UniqueValues(model);
+        var fits = FitChecker.Check(summary, Chips.Value); // every catalogue chip, mapped from this model's weights (chip_coverage)
         long synapses = summary.Layers.Sum(l => l.Parameters);
         double bitsPerSynapse = synapses == 0 ? 0 : summary.Layers.Sum(l => (double)l.Parameters * l.BitsPerSynapse) / synapses;
         return new M4Row
@@ -234,7 +236,9 @@ public sealed class M4Runner
             EnergyUj = energy.TotalUj,
             EnergyTrueNorthUj = ChipUj("TrueNorth"),
             EnergyLoihiUj = ChipUj("Loihi"),
-            FitsChips = string.Join(";", FitChecker.Check(summary, Chips.Value).Where(f => f.Fits).Select(f => f.Chip)),
+            FitsChips = string.Join(";", fits.Where(f => f.Fits).Select(f => f.Chip)),
+            Chip = point.Chip ?? "",
+            ChipCoverage = ChipCoverageEntry.Encode(fits),
             PruneCriterion = method.Criterion,
             PrunedFraction = pruned,
             TrainSeconds = seconds,

@@ -37,6 +37,11 @@ public sealed class M4PointRunner(IM4Method method) : ISweepPointRunner
             throw new ArgumentException(method.UsesBits
                 ? $"m must be in 2..{1 << p.Bits} for bits = {p.Bits}, got {p.M}."
                 : $"m must be at least 2, got {p.M}.");
+        if (p.Chip is not null && !method.ChipVariants)
+            throw new ArgumentException($"chip {p.Chip}: method '{method.Key}' has no chip variant; the methods with one are those with IM4Method.ChipVariants " +
+                                        "(" + string.Join(", ", M4Methods.Default.All.Where(m => m.ChipVariants).Select(m => m.Key)) + "). Leave out chip for it: its plain row is mapped onto every chip anyway.");
+        if (p.Chip is not null && M4ChipTargets.Refusal(p.Spec, p.Chip) is { } refused)
+            throw new ArgumentException($"chip {p.Chip}: {refused}");
         if (p.Warm.Epochs < 1) throw new ArgumentException("warm_epochs must be at least 1.");
         if (!(p.Warm.LearningRate > 0)) throw new ArgumentException("warm_lr must be positive.");
         if (method.Prunes)

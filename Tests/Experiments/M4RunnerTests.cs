@@ -23,6 +23,7 @@ public sealed class M4RunnerTests : IDisposable
             ["mlp"] = new(1, 2e-3f, 1, 1e-3f, MaxBatches: 4, Hidden: new[] { 16 }, T: 2),
             ["conv"] = new(1, 2e-3f, 1, 1e-3f, MaxBatches: 2, Hidden: new[] { 2, 4 }, T: 2),
         },
+        ChipMethods = [], // the chip variants have their own tests (ChipCoverageTests)
     };
 
     /// <summary>Records the stages that trained; stops the sweep after <paramref name="stopAfter"/> finished points (a Ctrl-C).</summary>
@@ -132,17 +133,20 @@ public sealed class M4RunnerTests : IDisposable
     }
 
     [Theory]
-    [InlineData("smoke")]
-    [InlineData("quick")]
-    [InlineData("full")]
-    public void Every_preset_is_a_valid_grid_with_the_rows_of_the_comparison(string name)
+    [InlineData("smoke", 6)]  // cat, lsq × TrueNorth, DYNAP-SE, Tianjic (mlp) × seed 1
+    [InlineData("quick", 8)]  // cat, lsq × the same 3 chips for the mlp, DYNAP-SE for conv (TrueNorth and Tianjic refuse the conv net) × seed 1
+    [InlineData("full", 72)]  // 6 methods with chip variants × those 4 (net, chip) pairs × seeds 1–3
+    public void Every_preset_is_a_valid_grid_with_the_rows_of_the_comparison(string name, int chipPoints)
     {
         var preset = M4Preset.ByName(name);
         var grid = Grid(preset);
         Assert.Equal("m4", grid.Report);
         var methods = M4Methods.Default.All;
         int perNetSeed = methods.Sum(m => m.UsesBits && !m.Prunes ? preset.Bits.Length : 1);
-        Assert.Equal(perNetSeed * preset.Nets.Length * preset.Seeds.Length, grid.Points.Count);
+        Assert.Equal(perNetSeed * preset.Nets.Length * preset.Seeds.Length + chipPoints, grid.Points.Count);
+        Assert.Equal(chipPoints, grid.Points.Count(p => p.Text("chip").Length > 0));
+        // The chip block comes last, so the plain points keep the indices they had before it.
+        Assert.All(grid.Points.Skip(grid.Points.Count - chipPoints), p => Assert.NotEqual("", p.Text("chip")));
         // Every point states its budget, so no point depends on a default.
         foreach (var key in new[] { "warm_epochs", "warm_lr", "epochs", "lr", "batch", "max_batches", "max_test", "preset", "net", "seed" })
             Assert.All(grid.Points, p => Assert.True(p.Has(key), $"{p.Id} lacks {key}"));

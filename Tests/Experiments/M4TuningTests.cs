@@ -17,6 +17,7 @@ public sealed class M4TuningTests : IDisposable
         Name = "test", Seeds = new[] { 1 }, Nets = new[] { "mlp" }, Bits = new[] { 2 }, MaxTest = 120, BatchSize = 32,
         Budgets = new Dictionary<string, NetBudget> { ["mlp"] = new(1, 2e-3f, 1, 1e-3f, MaxBatches: 3, Hidden: new[] { 16 }, T: 2) },
         Tune = true,
+        ChipMethods = [], // no chip variants here (ChipCoverageTests)
     };
 
     public void Dispose()

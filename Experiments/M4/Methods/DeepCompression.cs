@@ -10,10 +10,11 @@ public sealed class DeepCompression : IM4Method
     public string Description => "Deep Compression: k-means to M float centroids per layer, assignments frozen, centroids fine-tuned";
     public bool UsesBits => false;
     public bool UsesM => true;
+    public bool ChipVariants => true;
 
     public SpikingNetwork Compress(M4MethodRun run)
     {
-        var model = run.Build(run.Spec with { SharedWeights = new SharedWeightsSpec(run.M) });
+        var model = run.Build(run.Spec with { Constraint = run.Masked(new SharedWeightsSpec(run.M)) });
         run.Fit(model);
         return model;
     }

@@ -44,6 +44,13 @@ public interface IM4Method
     /// <summary>Whether the method has a temperature that <c>--tune</c> searches (<see cref="M4MethodRun.Temperature"/>; DKM).</summary>
     bool HasTemperature => false;
 
+    /// <summary>
+    /// Whether the method runs "for a chip" (grid key <c>chip</c>, <see cref="M4MethodRun.Chip"/>): its own
+    /// constraint under the chip's masks (<see cref="M4MethodRun.Masked"/>), clustering only the synapses
+    /// that remain (<see cref="M4MethodRun.KeepingAbsent"/>). False: the point refuses a chip.
+    /// </summary>
+    bool ChipVariants => false;
+
     /// <summary>The pruning criterion of a pruning method ("" otherwise), recorded in runs.csv.</summary>
     string Criterion => "";
 

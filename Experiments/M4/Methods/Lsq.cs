@@ -15,13 +15,14 @@ public sealed class Lsq : IM4Method
     public string Description => "LSQ: b-bit weights with a learned step per layer (Esser et al. 2020); b = 2 is natively 4 levels, larger b then k-means to M";
     public bool UsesBits => true;
     public bool UsesM => true;
+    public bool ChipVariants => true;
 
     public SpikingNetwork Compress(M4MethodRun run)
     {
-        var lsq = run.Build(run.Spec with { Constraint = new LsqSpec(run.Bits) });
+        var lsq = run.Build(run.Spec with { Constraint = run.Masked(new LsqSpec(run.Bits)) });
         run.Fit(lsq);
         if (1 << run.Bits <= run.M) return lsq;
         using (lsq)
-            return run.Build(run.Spec, M4MethodRun.SnapEffective(lsq, w => Quantizers.KMeans(w, run.M).Weights));
+            return run.Deployed(M4MethodRun.SnapEffective(lsq, run.KeepingAbsent(w => Quantizers.KMeans(w, run.M).Weights)));
     }
 }

@@ -15,7 +15,7 @@ public sealed record M4PruneSettings(double Keep, int Rounds, int ScoreBatches);
 /// point's bits and M, the fine-tune budget (the same for every method), the pruning settings, and
 /// helpers that train with progress and share the CAT model between the cat and pruning methods.
 /// </summary>
-public sealed class M4MethodRun
+public sealed partial class M4MethodRun
 {
     private readonly M4Runner _runner;
 
@@ -88,9 +88,10 @@ public sealed class M4MethodRun
     public Dictionary<string, float[]> SnapWeights(Func<float[], float[]> snap)
     {
         using var probe = Build(Spec);
+        var from = MaskedWarm(); // the warm start itself for a plain point; under the chip's mask for a chip variant
         var copy = new Dictionary<string, float[]>(Warm);
         foreach (var layer in probe.Layers.OfType<IWeightedLayer>())
-            copy[layer.Weight.Name] = snap(Warm[layer.Weight.Name]);
+            copy[layer.Weight.Name] = snap(from[layer.Weight.Name]);
         return copy;
     }
 

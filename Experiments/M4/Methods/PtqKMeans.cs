@@ -12,6 +12,7 @@ public sealed class PtqKMeans : IM4Method
     public bool UsesBits => false;
     public bool Trains => false;
     public bool UsesM => true;
+    public bool ChipVariants => true;
     public SpikingNetwork Compress(M4MethodRun run) =>
-        run.Build(run.Spec, run.SnapWeights(w => Quantizers.KMeans(w, run.M).Weights));
+        run.Deployed(run.SnapWeights(run.KeepingAbsent(w => Quantizers.KMeans(w, run.M).Weights)));
 }

@@ -11,11 +11,12 @@ public sealed class Qat : IM4Method
     public string Description => "QAT: uniform symmetric b-bit weights trained with the STE, then k-means of the levels to M";
     public bool UsesBits => true;
     public bool UsesM => true;
+    public bool ChipVariants => true;
 
     public SpikingNetwork Compress(M4MethodRun run)
     {
-        using var qat = run.Build(run.Spec with { Ste = new SteSpec(SteQuantizer.UniformSymmetric, run.Bits) });
+        using var qat = run.Build(run.Spec with { Constraint = run.Masked(new SteSpec(SteQuantizer.UniformSymmetric, run.Bits)) });
         run.Fit(qat);
-        return run.Build(run.Spec, M4MethodRun.SnapEffective(qat, w => Quantizers.KMeans(w, run.M).Weights));
+        return run.Deployed(M4MethodRun.SnapEffective(qat, run.KeepingAbsent(w => Quantizers.KMeans(w, run.M).Weights)));
     }
 }

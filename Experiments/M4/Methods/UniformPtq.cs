@@ -12,6 +12,7 @@ public sealed class UniformPtq : IM4Method
     public bool UsesBits => true;
     public bool Trains => false;
     public bool UsesM => true;
+    public bool ChipVariants => true;
     public SpikingNetwork Compress(M4MethodRun run) =>
-        run.Build(run.Spec, run.SnapWeights(w => Quantizers.UniformThenKMeans(w, run.Bits, run.M).Weights));
+        run.Deployed(run.SnapWeights(run.KeepingAbsent(w => Quantizers.UniformThenKMeans(w, run.Bits, run.M).Weights)));
 }
