@@ -25,10 +25,17 @@ public sealed class ReproduceM4CliTests : IDisposable
         var e = Assert.Throws<InvalidOperationException>(() => Invoke(args));
         Assert.Contains("--resume", e.Message);
         Assert.Equal(0, Invoke([.. args, "--resume"]));
-        // Another selection is another grid: refused in the same folder, never mixed into its table.
+        // Another selection that drops a finished point is refused in the same folder, never mixed into its table.
         e = Assert.Throws<InvalidOperationException>(() => Invoke(["m4", "--preset", "smoke", "--dataset", "synthetic", "--device", "cpu",
             "--methods", "binary", "--seeds", "1", "--out", _dir, "--resume"]));
-        Assert.Contains("different grid", e.Message);
+        Assert.Contains("is no point of the new grid", e.Message);
+        Assert.Contains("method=ptq-kmeans", e.Message);
+        // One that adds a method keeps every finished row and runs only the new one.
+        string before = File.ReadAllText(Path.Combine(_dir, "points.csv"));
+        Assert.Equal(0, Invoke(["m4", "--preset", "smoke", "--dataset", "synthetic", "--device", "cpu",
+            "--methods", "ptq-kmeans", "binary", "--seeds", "1", "--out", _dir, "--resume"]));
+        Assert.Equal(["fp32", "ptq-kmeans", "binary"], RunsTable.Read(Path.Combine(_dir, "runs.csv")).Select(r => r.Method));
+        Assert.Equal(before, File.ReadAllText(Directory.GetFiles(_dir, "points.replaced-*.csv").Single()));
     }
 
     [Fact]
