@@ -27,8 +27,8 @@ public sealed record LayerMapping(string Layer, int NeuronsPerCore, long Cores, 
 /// <summary>
 /// Maps one layer onto one chip's cores (DESIGN §6). With the layer's deployed weights
 /// (<see cref="LayerSummary.Connectivity"/>) every neuron gets a core — the training's
-/// <see cref="CorePartition"/> where the layer has one, else <see cref="CorePacker"/>'s greedy
-/// packing — and each core's distinct inputs, synapses, memory and values are counted from the
+/// <see cref="CorePartition"/> where the layer has one, a conv layer's spatial tiles × channel groups
+/// (<see cref="ConvTiling"/>), else <see cref="CorePacker"/>'s greedy packing — and each core's distinct inputs, synapses, memory and values are counted from the
 /// non-zero weights; TrueNorth's shared axon types are checked per core with <see cref="AxonTyping"/>.
 /// Without weights (a model description) the layer is mapped by its nominal fan-in, as an upper bound.
 /// </summary>
