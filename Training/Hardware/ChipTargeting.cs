@@ -29,8 +29,9 @@ public sealed record ChipPlan(ConstraintSpec? Value, int? FanIn, int? CoreInputs
 /// reads more inputs than a core's axons. A refusal before training where the network cannot fit in any
 /// way, or needs what the training half cannot do for it, each with its numbers. A conv net's conv
 /// layers (channels shared by every position) are tiled by the mapper (<see cref="ConvTiling"/>): their
-/// per-core scope is the whole layer (one TrueNorth type map or codebook, the same in every tile), and
-/// the per-core input budget applies to its dense classifier only (<see cref="ChipPlan.OnlyOverBudget"/>).
+/// per-core scope is a group of channels (TrueNorth: one type map per group, the same at every position,
+/// groups as small as the chip's cores allow; a per-core codebook: the whole layer), and the per-core
+/// input budget applies to its dense classifier only (<see cref="ChipPlan.OnlyOverBudget"/>).
 /// </summary>
 public static class ChipTargeting
 {
@@ -147,9 +148,11 @@ public static class ChipTargeting
         else if (chip.InputsPerCore is int ax2)
             budgets.Add($"inputs per core: ≤ {ax2} axons per core on {n}; every dense layer reads at most {(denseLayers.Count == 0 ? 0 : denseLayers.Max(l => l.FanIn))}, no mask needed");
 
-        // Per-core scopes: a conv layer's rows are channels shared by every spatial core, so its scope is one group
-        // of all its channels (one type map / codebook per layer, identical in every core); dense layers use P.
+        // Per-core scopes: a conv layer's rows are channels shared by every position's core, so its scope is a group of
+        // channels (TrueNorth: convGroup; otherwise all of them). Dense layers under the input budget take its P; a dense
+        // layer within it (OnlyOverBudget) keeps the inner scope's.
         int scopeP = !conv ? p : chip.AxonTypes is not null ? convGroup : Math.Max(p, maxChannels);
+        int denseP = conv && coreInputs is null ? scopeP : p;
 
         // Values: TrueNorth's axon-type layout, or CAT with the chip's M and scope.
         ConstraintSpec? value;
@@ -159,7 +162,7 @@ public static class ChipTargeting
             int tnBits = Math.Clamp(chip.WeightBits ?? 9, 2, 16);
             m = types;
             value = new TrueNorthSpec(NeuronsPerCore: scopeP, Bits: tnBits, Types: types);
-            budgets.Add($"values: {types} {chip.ValuesWhat} per input axon shared by a core's {(conv ? $"neurons (dense layers: P = {p})" : $"{p} neurons")}, one signed {tnBits}-bit value per type per neuron; " +
+            budgets.Add($"values: {types} {chip.ValuesWhat} per input axon shared by a core's {(conv ? $"neurons (dense layers: P = {denseP})" : $"{p} neurons")}, one signed {tnBits}-bit value per type per neuron; " +
                         "trained in TrueNorth's layout (types per axon per core fitted to the warm start, values per neuron), exported as such" +
                         (conv ? $"; a conv layer's axon is (kernel tap, input channel), typed once per group of {convGroup} channels for every position (W[o, tap] = c_o[type_g(o)(tap)]), so the cores of one channel group share one type map" : ""));
         }
