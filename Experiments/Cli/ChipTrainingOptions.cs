@@ -11,7 +11,7 @@ namespace SpikeFit.Experiments.Cli;
 /// (CAT with its scope, or TrueNorth's axon types) and the connectivity budgets that wrap it. Refuses
 /// combinations that mean nothing, naming the option and the fix.
 /// </summary>
-public sealed record ChipTrainingOptions(ConstraintSpec? ValueConstraint, int? FanIn, int? CoreInputs, int? CoreNeurons, bool Revise)
+public sealed record ChipTrainingOptions(ConstraintSpec? ValueConstraint, int? FanIn, int? CoreInputs, int? CoreNeurons, bool Revise, bool OnlyOverBudget = false)
 {
     /// <summary>A connectivity mask wraps the value constraint.</summary>
     public bool HasMask => FanIn is not null || CoreInputs is not null;
@@ -58,7 +58,7 @@ public sealed record ChipTrainingOptions(ConstraintSpec? ValueConstraint, int? F
 
     /// <summary>The options <c>deploy</c> trains with for a chip's plan: the same as <c>train</c> given the plan's budgets by hand, default mask schedule.</summary>
     public static ChipTrainingOptions ForPlan(ChipPlan plan) =>
-        new(plan.Value, plan.FanIn, plan.CoreInputs, plan.CoreInputs is null ? null : plan.NeuronsPerCore, RevisesByDefault(plan.Value is TrueNorthSpec));
+        new(plan.Value, plan.FanIn, plan.CoreInputs, plan.CoreInputs is null ? null : plan.NeuronsPerCore, RevisesByDefault(plan.Value is TrueNorthSpec), plan.OnlyOverBudget);
 
     /// <summary>
     /// The constraint to train: <paramref name="value"/>, wrapped in a <see cref="ConnectivitySpec"/> when a
@@ -72,6 +72,6 @@ public sealed record ChipTrainingOptions(ConstraintSpec? ValueConstraint, int? F
         int every = Revise && options.Epochs > 1 ? batchesPerEpoch : 0;
         int until = every > 0 ? (options.Epochs - 1) * batchesPerEpoch : 0;
         if (!HasMask) return value;
-        return new ConnectivitySpec(value, FanIn ?? 0, CoreInputs ?? 0, CoreInputs is null ? 0 : CoreNeurons ?? 0, every, until);
+        return new ConnectivitySpec(value, FanIn ?? 0, CoreInputs ?? 0, CoreInputs is null ? 0 : CoreNeurons ?? 0, every, until, OnlyOverBudget);
     }
 }

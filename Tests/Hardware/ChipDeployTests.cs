@@ -76,4 +76,50 @@ public sealed class ChipDeployTests : IDisposable
         Assert.Equal(floatPredictions, integer.Predictions[..n]);
         Assert.Equal(r.GetProperty("floatAccuracy").GetDouble(), r.GetProperty("integerAccuracy").GetDouble());
     }
+
+    // Conv 2C3-P2-4C3-P2-FC10 on 28×28: conv1 26×26×2 reads 9 inputs per neuron, conv2 11×11×4 reads 18, fc 5×5×4 = 100.
+    // ConvNorth: 64 axons and 8 neurons per core, 1000 cores. One position per core; type maps per group of 2 channels:
+    // 676·1 + 121·2 = 918 cores (groups of 1 would need 1836 > 1000); fc over the 64-axon budget on the 82 cores left: P = 1, 10 cores.
+    private const string ConvProfile = """
+        { "chips": [
+          { "name": "ConvNorth", "coresPerChip": { "value": 1000, "source": "test" }, "neuronsPerCore": { "value": 8, "source": "test" },
+            "axonsPerCore": { "value": 64, "source": "test" }, "weightBits": { "value": 9, "source": "test" },
+            "distinctValues": { "value": 4, "source": "test" }, "axonTypes": { "value": 4, "source": "test" },
+            "distinctScope": "neuron", "distinctWhat": "axon types", "analogInput": { "value": 0, "source": "test" } }
+        ] }
+        """;
+
+    [Fact]
+    public void A_conv_net_is_trained_in_truenorths_layout_tiled_one_position_per_core_and_integer_equals_float()
+    {
+        string fp = Path.Combine(_dir, "fp-conv");
+        Assert.Equal(0, TrainCommand.Create().Parse(["--dataset", "synthetic", "--device", "cpu", "--net", "conv", "--hidden", "2", "4", "--T", "2",
+            "--batch", "64", "--epochs", "1", "--max-batches", "6", "--max-test", "64", "--seed", "3", "--out", fp]).Invoke());
+        string chips = Path.Combine(_dir, "conv-chips.json");
+        File.WriteAllText(chips, ConvProfile);
+        string outDir = Path.Combine(_dir, "deploy-conv");
+        Assert.Equal(0, DeployCommand.Create().Parse(["--chip", "ConvNorth", "--chips", chips, "--warm-start", Path.Combine(fp, "checkpoint.sfck"),
+            "--dataset", "synthetic", "--device", "cpu", "--batch", "64", "--epochs", "1", "--max-batches", "2", "--max-test", "200", "--seed", "3",
+            "--out", outDir]).Invoke());
+
+        var r = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "convnorth", "deploy.json"))).RootElement;
+        Assert.Equal("fits one chip", r.GetProperty("status").GetString());
+        Assert.Equal(676 + 242 + 10, r.GetProperty("cores").GetInt64());
+        Assert.Equal("TrueNorth 4 axon types per core of 2, 9-bit values per neuron, mask ≤ 64 inputs per core of 1 (layers reading more than 64), fixed at the warm start",
+            r.GetProperty("constraint").GetString());
+        string mapping = File.ReadAllText(Path.Combine(outDir, "convnorth", "mapping.md"));
+        Assert.Contains("layer conv1: 676 cores (tiles of 1×1 positions × 2 channels)", mapping);
+        Assert.Contains("layer conv2: 242 cores (tiles of 1×1 positions × 2 channels)", mapping);
+        Assert.Contains("layer fc: 10 cores (partition)", mapping);
+
+        var data = DatasetLoader.Load("synthetic", null);
+        int n = r.GetProperty("testSamples").GetInt32();
+        int[] floatPredictions;
+        using (var cpu = new CpuBackend())
+        using (var net = Checkpoint.LoadNetwork(cpu, Path.Combine(outDir, "convnorth", "checkpoint.sfck")))
+            floatPredictions = FloatReadout.Run(net, data.TestImages, n).Predictions;
+        var integer = IntegerInference.Load(Path.Combine(outDir, "convnorth", "model.sfdm")).Run(data.TestImages, n);
+        Assert.Equal(floatPredictions, integer.Predictions[..n]);
+        Assert.Equal(r.GetProperty("floatAccuracy").GetDouble(), r.GetProperty("integerAccuracy").GetDouble());
+    }
 }

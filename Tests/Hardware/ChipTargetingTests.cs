@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SpikeFit.Experiments.Cli;
 using SpikeFit.Experiments.Commands;
 using SpikeFit.Kernels.Core;
 using SpikeFit.Training.Hardware;
@@ -56,23 +57,53 @@ public class ChipTargetingTests
     }
 
     [Fact]
-    public void TheConvNetIsRefusedWhereItNeedsPerCoreBudgetsOrAxonTypes()
+    public void TheConvNetIsTiledWithWholeLayerScopesAndABudgetOnItsClassifierOnly()
     {
+        // 16C3-P2-32C3-P2-FC10 on 28×28, no padding: conv1 26×26×16 reads 9 inputs per neuron, conv2 11×11×32 reads 144, fc reads 5×5×32 = 800.
         var conv = NetworkSpec.Conv(t: 2);
         var tn = PlanFor("TrueNorth", conv);
-        Assert.True(tn.Refused);
-        Assert.Empty(tn.Impossible);
-        Assert.Equal(2, tn.Unsupported.Count);
-        Assert.Matches(@"^layer fc\w* reads \d+ inputs per neuron; TrueNorth has 256 input axons per core, so those layers need a per-core input budget \(A = 256 on cores of 256\), " +
-                       "which this build trains only for the mlp: the conv net's conv rows are channels shared by every position, not neurons of one core$", tn.Unsupported[0]);
-        Assert.Equal("TrueNorth's 4 axon types are shared by the neurons of a core (W[i, j] = c_i[type(j)]); this build trains that layout only for the mlp: " +
-                     "the conv net's conv rows are channels shared by every position (2 conv layers)", tn.Unsupported[1]);
-        Assert.Contains("per-core input budget", Assert.Single(PlanFor("Tianjic", conv).Unsupported));
-        // A fan-in mask and a per-layer codebook (every core then holds ≤ 4 values) are trainable on the conv net.
+        Assert.False(tn.Refused);
+        // One position per core × a group of channels sharing a type map: groups of 4 give 676·4 + 121·8 = 3672 cores and the
+        // classifier's 10 (1 core each at least) fit 4096; groups of 2 (7344 cores) would not. Cores of 1 neuron for the classifier's 256-input budget.
+        Assert.Equal(new TrueNorthSpec(NeuronsPerCore: 4, Bits: 9, Types: 4), tn.Value);
+        Assert.Equal((null, 256, 1, true), (tn.FanIn, tn.CoreInputs, tn.NeuronsPerCore, tn.OnlyOverBudget));
+        Assert.Contains(tn.Budgets, b => b.Contains("× a group of 4 channels sharing one type map, the smallest group with which the conv layers fit its cores: conv1 2704 cores, conv2 968 cores"));
+        Assert.Contains(tn.Budgets, b => b.StartsWith("cores: P = 1 of TrueNorth's 256 neurons per core for the dense layers, the fewest with which they fit the 424 cores the conv layers leave (3672 taken)"));
+        Assert.Contains(tn.Budgets, b => b.StartsWith("inputs per core: ≤ 256 axons per core of 1 neurons on TrueNorth; layer fc reads 800 inputs per neuron"));
+        // What deploy trains for it is a valid conv constraint: the budget on fc only, TrueNorth's layout inside.
+        var options = ChipTrainingOptions.ForPlan(tn);
+        var spec = conv with { Constraint = options.Constraint(tn.Value, new TrainOptions { Epochs = 1 }, 10) };
+        spec.Validate();
+        Assert.Equal(new ConnectivitySpec(tn.Value, CoreInputs: 256, NeuronsPerCore: 1, OnlyOverBudget: true), spec.Constraint);
+
+        // Tianjic: 256 neurons and 256 axons per core; conv2's 2×2 tiles × 32 channels read exactly 4×4×16 = 256 inputs.
+        var tianjic = PlanFor("Tianjic", conv);
+        Assert.False(tianjic.Refused);
+        Assert.Equal(new CodebookSpec(16, 8), tianjic.Value);
+        Assert.Equal((256, true), (tianjic.CoreInputs, tianjic.OnlyOverBudget));
+        Assert.Contains(tianjic.Budgets, b => b.Contains("conv2 in tiles of 2×2 positions × 32 channels (36 cores)"));
+
+        // DYNAP-SE: 4 cores of 256; even one channel per conv layer needs 3 + 1 cores, plus 1 for fc.
         var dynap = PlanFor("DYNAP-SE", conv);
+        Assert.Equal("even pruned to one channel per hidden layer the layers need 5 cores of 256 neurons (conv1 676 neurons → 3, conv2 121 neurons → 1, " +
+                     "fc 10 neurons → 1; layers never share a core); DYNAP-SE has 4", Assert.Single(dynap.Impossible));
         Assert.Empty(dynap.Unsupported);
-        Assert.Equal(new CodebookSpec(4, 4), dynap.Value);
-        Assert.Equal(64, dynap.FanIn);
+    }
+
+    [Fact]
+    public void A_conv_layer_over_a_cores_axons_even_alone_is_refused_with_its_numbers()
+    {
+        // conv2 reads 3×3 × 16 = 144 inputs per neuron; a chip with 100 axons per core cannot hold one of its neurons without tap masks.
+        var chip = ChipConstraints.From(ChipCatalog.Parse([("t.json", """
+            { "chips": [ { "name": "Narrow", "coresPerChip": { "value": 4096, "source": "t" }, "neuronsPerCore": { "value": 256, "source": "t" },
+              "axonsPerCore": { "value": 100, "source": "t" }, "weightBits": { "value": 8, "source": "t" } } ] }
+            """)]).Single(c => c.Name == "Narrow"));
+        using var cpu = new CpuBackend();
+        using var net = ModelZoo.Build(cpu, NetworkSpec.Conv(t: 2), seed: 1);
+        var plan = ChipTargeting.Plan(net, chip);
+        Assert.True(plan.Refused);
+        Assert.Equal("layer conv2: even one neuron per core reads 144 inputs (3×3 taps × 16 channels), over Narrow's 100 input axons or its per-core synapse storage; " +
+                     "that needs kernel-tap masks, which this build does not train for deploy", Assert.Single(plan.Unsupported));
     }
 
     [Fact]
@@ -87,7 +118,10 @@ public class ChipTargetingTests
         Assert.Equal("2 weighted layers need at least 2 cores (layers never share a core); Tiny has 1", Assert.Single(ChipTargeting.Plan(net, Tiny(1, 100)).Impossible));
         // Pruned to one hidden neuron the MLP still has 1 + 10 neurons; 2 cores × 5 = 10 neurons per chip.
         Assert.Equal("even pruned to one channel per hidden layer the network has 11 neurons; Tiny has 10 per chip", Assert.Single(ChipTargeting.Plan(net, Tiny(2, 5)).Impossible));
-        Assert.Empty(ChipTargeting.Plan(net, Tiny(2, 6)).Impossible);
+        // 2 cores of 6: the 10 outputs alone need 2 cores, the one hidden neuron a third (layers never share a core).
+        Assert.Equal("even pruned to one channel per hidden layer the layers need 3 cores of 6 neurons (fc1 1 neurons → 1, fc2 10 neurons → 2; layers never share a core); Tiny has 2",
+            Assert.Single(ChipTargeting.Plan(net, Tiny(2, 6)).Impossible));
+        Assert.Empty(ChipTargeting.Plan(net, Tiny(2, 10)).Impossible);
     }
 
     [Fact]
@@ -103,12 +137,12 @@ public class ChipTargetingTests
                 Checkpoint.Save(warm, net, new TrainOptions(), 1, 0, new List<EpochReport>());
             string outDir = Path.Combine(dir, "out");
             // --data names no folder: a refusal must not need the data.
-            int rc = DeployCommand.Create().Parse(["deploy", "--chip", "tianjic", "--warm-start", warm, "--out", outDir, "--data", Path.Combine(dir, "no-data")]).Invoke();
+            int rc = DeployCommand.Create().Parse(["deploy", "--chip", "dynap-se", "--warm-start", warm, "--out", outDir, "--data", Path.Combine(dir, "no-data")]).Invoke();
             Assert.Equal(3, rc); // ExitCodes.Refused
-            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "tianjic", "deploy.json")));
-            Assert.Equal("refused: needs what this build cannot train for this network", doc.RootElement.GetProperty("status").GetString());
-            Assert.Contains("Tianjic has 256 input axons per core, so those layers need a per-core input budget", doc.RootElement.GetProperty("firstViolation").GetString());
-            Assert.False(File.Exists(Path.Combine(outDir, "tianjic", "checkpoint.sfck")));
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "dynap-se", "deploy.json")));
+            Assert.Equal("refused: cannot fit", doc.RootElement.GetProperty("status").GetString());
+            Assert.Contains("the layers need 5 cores of 256 neurons", doc.RootElement.GetProperty("firstViolation").GetString());
+            Assert.False(File.Exists(Path.Combine(outDir, "dynap-se", "checkpoint.sfck")));
 
             var e = Assert.Throws<ArgumentException>(() => DeployCommand.Create().Parse(["deploy", "--chip", "nochip", "--warm-start", warm]).Invoke(new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false }));
             Assert.Contains("--chip nochip is not in the catalogue", e.Message);

@@ -16,7 +16,7 @@ public sealed record CoreLoad(int Core, int Neurons, int DistinctInputs, long Sy
 /// <param name="Layer">Layer name.</param>
 /// <param name="NeuronsPerCore">Most neurons of this layer on one core (0: not mapped).</param>
 /// <param name="Cores">Cores the layer needs (0 when it cannot be mapped).</param>
-/// <param name="Placement">"partition" (trained for the chip's cores), "greedy" (grouped by overlap, <see cref="CorePacker"/>), "in order" (no per-core input or value limit: packed in neuron order), "nominal" (no weights: by fan-in), or "refused".</param>
+/// <param name="Placement">"partition" (trained for the chip's cores), "tiles of …" (a conv layer: spatial tiles × channel groups, <see cref="ConvTiling"/>), "greedy" (grouped by overlap, <see cref="CorePacker"/>), "in order" (no per-core input or value limit: packed in neuron order), "nominal" (no weights: by fan-in), or "refused".</param>
 /// <param name="CoreTable">One row per core.</param>
 public sealed record LayerMapping(string Layer, int NeuronsPerCore, long Cores, string Placement, IReadOnlyList<CoreLoad> CoreTable)
 {
@@ -27,8 +27,8 @@ public sealed record LayerMapping(string Layer, int NeuronsPerCore, long Cores, 
 /// <summary>
 /// Maps one layer onto one chip's cores (DESIGN §6). With the layer's deployed weights
 /// (<see cref="LayerSummary.Connectivity"/>) every neuron gets a core — the training's
-/// <see cref="CorePartition"/> where the layer has one, else <see cref="CorePacker"/>'s greedy
-/// packing — and each core's distinct inputs, synapses, memory and values are counted from the
+/// <see cref="CorePartition"/> where the layer has one, a conv layer's spatial tiles × channel groups
+/// (<see cref="ConvTiling"/>), else <see cref="CorePacker"/>'s greedy packing — and each core's distinct inputs, synapses, memory and values are counted from the
 /// non-zero weights; TrueNorth's shared axon types are checked per core with <see cref="AxonTyping"/>.
 /// Without weights (a model description) the layer is mapped by its nominal fan-in, as an upper bound.
 /// </summary>
@@ -100,6 +100,15 @@ public static class CoreMapper
             coreOf = p.CoreOfNeuron;
             placement = "partition";
             if (coreOf.Any(x => x < 0)) throw new ArgumentException($"layer {name}: its core partition has a negative core index");
+        }
+        else if (c.Geometry is not null && (limits.Inputs is not null || limits.Values is not null || chip.AxonTypes is not null))
+        {
+            // A conv layer's neurons are channel × position: tiles × channel groups, counted from the weights
+            // (a trained row partition of a conv layer groups channels shared by every tile, so it places no neuron).
+            var (tiled, tile, fits) = ConvTiling.Place(c, limits, chip.AxonTypes);
+            coreOf = tiled;
+            placement = $"tiles of {tile}";
+            if (!fits) notes.Add($"layer {name}: no tiling of its {c.Geometry.OutH}×{c.Geometry.OutW}×{c.Geometry.OutC} neurons keeps every {n} core's limits; the finest (one neuron per core) is reported");
         }
         else
         {

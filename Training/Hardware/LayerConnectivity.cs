@@ -1,5 +1,12 @@
 namespace SpikeFit.Training.Hardware;
 
+/// <summary>A stride-1 conv layer's shape as the mapper tiles it: output (OutH, OutW, OutC), a Kernel×Kernel window, input (InH, InW, InC).</summary>
+public sealed record ConvGeometry(int OutH, int OutW, int OutC, int Kernel, int Padding, int InH, int InW, int InC)
+{
+    /// <summary>Neuron index of channel <paramref name="c"/> at output position (<paramref name="y"/>, <paramref name="x"/>).</summary>
+    public int Neuron(int y, int x, int c) => (y * OutW + x) * OutC + c;
+}
+
 /// <summary>
 /// The synapses of one layer as a chip holds them: for each neuron (dense: output; conv: output
 /// channel at one position, channels-last index (y·W + x)·C + c) its non-zero inputs and their weights.
@@ -22,6 +29,8 @@ public sealed class LayerConnectivity
     public float[] Values { get; }
     /// <summary>Rows of the weight matrix the neuron's weights come from (dense: the neuron itself; conv: its channel).</summary>
     public int[] RowOfNeuron { get; }
+    /// <summary>A conv layer's geometry (neuron (y·W + x)·C + c is channel c at output position (y, x)); null for a dense layer.</summary>
+    public ConvGeometry? Geometry { get; private set; }
 
     private LayerConnectivity(int neurons, int inputs, int[] rowStart, int[] input, int[] valueId, float[] values, int[] rowOfNeuron)
     {
@@ -88,7 +97,9 @@ public sealed class LayerConnectivity
                     }
                     b.EndNeuron(o);
                 }
-        return b.Build();
+        var built = b.Build();
+        built.Geometry = new ConvGeometry(outH, outW, outChannels, kernel, padding, inH, inW, inC);
+        return built;
     }
 
     private sealed class Builder(int neurons, int inputs)

@@ -6,6 +6,23 @@ namespace SpikeFit.Training.Models;
 /// <summary>Builds the networks of DESIGN §3 from a <see cref="NetworkSpec"/>, weights drawn from the seed.</summary>
 public static class ModelZoo
 {
+    /// <summary>Kernel side of every conv layer of the conv net (DESIGN §3: 3×3, no padding).</summary>
+    public const int ConvKernel = 3;
+
+    /// <summary>Name, output channels and inputs per neuron (kernel² × input channels) of each conv layer <paramref name="spec"/> builds; empty for the mlp.</summary>
+    public static IReadOnlyList<(string Name, int Channels, int FanIn)> ConvFanIns(NetworkSpec spec)
+    {
+        if (spec.Net != "conv") return [];
+        var result = new List<(string, int, int)>();
+        int inC = spec.InputChannels;
+        for (int i = 0; i < spec.Hidden.Length; i++)
+        {
+            result.Add(($"conv{i + 1}", spec.Hidden[i], ConvKernel * ConvKernel * inC));
+            inC = spec.Hidden[i];
+        }
+        return result;
+    }
+
     /// <param name="warmStart">Parameter values to start from (e.g. a full-precision run's
     /// <see cref="SpikingNetwork.Snapshot"/>, or a pruned one); missing names, or tensors of another
     /// size, are drawn from the seed. Weight constraints (codebooks) are initialised from the
@@ -40,7 +57,7 @@ public static class ModelZoo
                 for (int i = 0; i < spec.Hidden.Length; i++)
                 {
                     // Behind a LIF layer and a max pool (an OR of spikes) the input is spikes: it may run spike-indexed.
-                    var conv = new Conv2dLayer(backend, $"conv{i + 1}", shape, spec.Hidden[i], kernel: 3, padding: 0, rng, warmStart, constrain,
+                    var conv = new Conv2dLayer(backend, $"conv{i + 1}", shape, spec.Hidden[i], kernel: ConvKernel, padding: 0, rng, warmStart, constrain,
                         spikingInput: i > 0 && spec.Pool == PoolKind.Max);
                     layers.Add(conv);
                     layers.Add(new LifLayer(backend, $"lif{i + 1}", conv.OutputShape, lif));

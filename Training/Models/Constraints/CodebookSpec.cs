@@ -37,8 +37,8 @@ public sealed record CodebookSpec(int M = 4, int Bits = 4, bool PerNeuron = fals
         if (NeuronsPerCore < 0) throw new ArgumentException($"neurons per core must be positive, got {NeuronsPerCore}.");
         if (NeuronsPerCore > 0 && (PerNeuron || WholeNetwork))
             throw new ArgumentException($"choose one codebook scope: per core, or {(PerNeuron ? "per neuron" : "whole network")}, not both.");
-        if (NeuronsPerCore > 0 && network.Net != "mlp")
-            throw new ArgumentException($"a per-core codebook groups dense neurons into cores; the {network.Net} net's conv rows are channels shared by every position. Use the mlp, or another scope.");
+        // On a conv layer the rows are channels shared by every position: a per-core codebook of P rows is one codebook
+        // per group of P channels, the same in every position's core.
     }
 
     public override WeightConstraint Create(Backend backend, Parameter weight, int rows, int fanIn)

@@ -20,19 +20,25 @@ namespace SpikeFit.Training.Models.Constraints;
 /// <param name="NeuronsPerCore">Rows per core (P) of the per-core budget; 0 with <paramref name="CoreInputs"/> = 0.</param>
 /// <param name="ReviseEvery">Optimiser steps between revisions of the mask; 0: the warm start's mask throughout.</param>
 /// <param name="FreezeAfter">Last step at which a revision may happen; later steps train under a frozen mask.</param>
+/// <param name="OnlyOverBudget">Partition into cores only the layers that read more than <paramref name="CoreInputs"/> inputs per
+/// neuron; the others keep the inner constraint's own cores (a conv net: its conv rows are channels shared by every spatial tile,
+/// which the mapper tiles, while its dense classifier reads the flattened map and needs the budget). False: every layer (the mlp).</param>
 public sealed record ConnectivitySpec(
     [property: JsonConverter(typeof(ConstraintSpecJsonConverter))] ConstraintSpec? Inner = null,
-    int FanIn = 0, int CoreInputs = 0, int NeuronsPerCore = 0, int ReviseEvery = 0, int FreezeAfter = 0) : ConstraintSpec
+    int FanIn = 0, int CoreInputs = 0, int NeuronsPerCore = 0, int ReviseEvery = 0, int FreezeAfter = 0, bool OnlyOverBudget = false) : ConstraintSpec
 {
-    /// <summary>True when the layer is partitioned into cores with an input budget.</summary>
+    /// <summary>True when the layers (or, with <see cref="OnlyOverBudget"/>, those over it) are partitioned into cores with an input budget.</summary>
     [JsonIgnore]
     public bool HasCoreBudget => CoreInputs > 0;
+
+    /// <summary>True when a layer of <paramref name="fanIn"/> inputs per neuron is partitioned into cores with an input budget.</summary>
+    public bool CoreBudgetFor(int fanIn) => HasCoreBudget && (!OnlyOverBudget || fanIn > CoreInputs);
 
     public override string Describe()
     {
         var parts = new List<string>();
         if (FanIn > 0) parts.Add($"fan-in ≤ {FanIn}");
-        if (HasCoreBudget) parts.Add($"≤ {CoreInputs} inputs per core of {NeuronsPerCore}");
+        if (HasCoreBudget) parts.Add($"≤ {CoreInputs} inputs per core of {NeuronsPerCore}{(OnlyOverBudget ? $" (layers reading more than {CoreInputs})" : "")}");
         parts.Add(ReviseEvery > 0 ? $"revised every {ReviseEvery} steps to step {FreezeAfter}" : "fixed at the warm start");
         return $"{Inner?.Describe() ?? "float32"}, mask {string.Join(", ", parts)}";
     }
@@ -52,8 +58,15 @@ public sealed record ConnectivitySpec(
             throw new ArgumentException($"masks revised every {ReviseEvery} steps need a freeze step of at least {ReviseEvery}, got {FreezeAfter}.");
         if (Inner is ConnectivitySpec) throw new ArgumentException("a connectivity mask cannot wrap another mask: give both budgets to one.");
         if (HasCoreBudget && network.Net != "mlp")
-            throw new ArgumentException($"per-core input budgets partition dense layers' neurons into cores; the {network.Net} net's conv rows are channels shared by every position. Use the mlp, or only a fan-in budget.");
-        if (Inner is ICoreScopedSpec { NeuronsPerCore: > 0 } scoped && HasCoreBudget && scoped.NeuronsPerCore != NeuronsPerCore)
+        {
+            if (!OnlyOverBudget)
+                throw new ArgumentException($"per-core input budgets partition dense layers' neurons into cores; the {network.Net} net's conv rows are channels shared by every position. Use the mlp, only a fan-in budget, or a budget on the layers over it only (deploy's plan).");
+            var over = ModelZoo.ConvFanIns(network).Where(c => c.FanIn > CoreInputs).ToList();
+            if (over.Count > 0)
+                throw new ArgumentException($"{string.Join(", ", over.Select(c => $"conv layer {c.Name} reads {c.FanIn} inputs per neuron"))}, more than the {CoreInputs} inputs per core: " +
+                                            "a conv layer's inputs would need kernel-tap masks, which a per-core budget does not train. Use a fan-in budget on it.");
+        }
+        if (Inner is ICoreScopedSpec { NeuronsPerCore: > 0 } scoped && HasCoreBudget && !OnlyOverBudget && scoped.NeuronsPerCore != NeuronsPerCore)
             throw new ArgumentException($"the per-core scope of {Inner.Describe()} has {scoped.NeuronsPerCore} neurons per core, the input budget {NeuronsPerCore}: cores must agree.");
         Inner?.Validate(network);
     }
@@ -76,7 +89,7 @@ public sealed record ConnectivitySpec(
     /// <summary>The layout a layer shares with its inner constraint: this spec's partition, or the inner per-core scope's contiguous one.</summary>
     internal CoreLayout? Layout(ReadOnlySpan<float> w, int rows, int fanIn)
     {
-        if (HasCoreBudget)
+        if (CoreBudgetFor(fanIn))
             return new CoreLayout(rows, fanIn, NeuronsPerCore, ConnectivityMasks.GreedyCorePartition(w, rows, fanIn, NeuronsPerCore, CoreInputs));
         return Inner is ICoreScopedSpec { NeuronsPerCore: > 0 } scoped ? CoreLayout.Contiguous(rows, fanIn, scoped.NeuronsPerCore) : null;
     }
@@ -84,9 +97,10 @@ public sealed record ConnectivitySpec(
     /// <summary>The mask of weights <paramref name="w"/>: each core's top-A columns, then each row's top-k among them.</summary>
     internal bool[] Choose(ReadOnlySpan<float> w, int rows, int fanIn, CoreLayout? layout)
     {
-        var allowed = HasCoreBudget ? ConnectivityMasks.CoreInputMask(w, rows, fanIn, layout!.CoreOfRow, layout.Cores, CoreInputs) : null;
+        var allowed = CoreBudgetFor(fanIn) ? ConnectivityMasks.CoreInputMask(w, rows, fanIn, layout!.CoreOfRow, layout.Cores, CoreInputs) : null;
         if (FanIn > 0) return ConnectivityMasks.TopKPerRow(w, rows, fanIn, FanIn, allowed);
-        return allowed!;
+        // A layer within the per-core budget (OnlyOverBudget) keeps every synapse.
+        return allowed ?? Enumerable.Repeat(true, rows * fanIn).ToArray();
     }
 
     /// <summary>Lets a whole-network inner constraint (CAT's network codebook) build and complete as it does alone.</summary>

@@ -61,7 +61,7 @@ public sealed class MaskedConstraint : WeightConstraint, IDeployableWeights
         int n = rows * fanIn;
         _gatherShape = new CodebookShape(1, n, n + 1);
         Mask = new Parameter(backend, ParameterName("mask"), new[] { rows, fanIn }, new float[n], decay: false) { LearningRateScale = 0f };
-        Cores = spec.HasCoreBudget
+        Cores = spec.CoreBudgetFor(fanIn)
             ? new Parameter(backend, ParameterName("cores"), new[] { rows }, _layout!.CoreOfRow.Select(c => (float)c).ToArray(), decay: false) { LearningRateScale = 0f }
             : null;
         Step = new Parameter(backend, ParameterName("mask_step"), new[] { 1 }, new float[1], decay: false) { LearningRateScale = 0f };

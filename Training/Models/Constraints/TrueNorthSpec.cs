@@ -28,8 +28,8 @@ public sealed record TrueNorthSpec(int NeuronsPerCore = 256, int Bits = 9, int T
         if (Bits is < 2 or > 16) throw new ArgumentException($"TrueNorth value bits must be 2..16 (the chip has 9), got {Bits}.");
         if (!(LearningRateScale >= 0)) throw new ArgumentException($"TrueNorth value learning-rate scale must be ≥ 0, got {LearningRateScale}.");
         if (ReassignEvery < 0 || InitIterations < 0 || ReassignUntil < 0) throw new ArgumentException("TrueNorth reassignment steps and initial iterations must be ≥ 0.");
-        if (network.Net != "mlp")
-            throw new ArgumentException($"TrueNorth's axon types are shared by the neurons of a core; the {network.Net} net's conv rows are channels shared by every position. Use the mlp.");
+        // On a conv layer the rows are channels shared by every position: a core scope of P rows is a group of P channels
+        // with one type map (W[o, tap] = c_o[type_g(o)(tap)]), the same in every position's core; the mapper tiles by it.
     }
 
     public override WeightConstraint Create(Backend backend, Parameter weight, int rows, int fanIn) =>
