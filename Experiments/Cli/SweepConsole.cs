@@ -168,7 +168,7 @@ public static class SweepConsole
             _done++;
             _completedNow++;
             var results = row.Keys.Where(k => !SweepColumns.Reserved.Contains(k) && !_grid!.Keys.Contains(k)).Take(2)
-                .Select(k => $"{k} {row[k]}");
+                .Select(k => $"{k} {Shown(row[k])}");
             AnsiConsole.MarkupLine($"[green]✓[/] [[{_done}/{_shardTotal}]] {Markup.Escape(point.Id)} {Markup.Escape(Describe(point))}: " +
                                    $"[bold]{Markup.Escape(string.Join(", ", results))}[/] ({seconds:F1} s{Eta(ordinal, todo)})");
             if (_overall is not null)
@@ -177,6 +177,11 @@ public static class SweepConsole
                 _overall.Description = OverallText();
             }
         }
+
+        /// <summary>A result for the progress line: a number to 6 significant digits (87.94999999999999 → 87.95; the table keeps every digit), anything else as written.</summary>
+        private static string Shown(string value) =>
+            double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double x) && value.Length > 8
+                ? x.ToString("G6", System.Globalization.CultureInfo.InvariantCulture) : value;
 
         public void PointFailed(SweepPoint point, Exception error, int ordinal, int todo) =>
             AnsiConsole.MarkupLine($"[red]✗[/] {Markup.Escape(point.Id)} {Markup.Escape(Describe(point))}: [red]{Markup.Escape(error.Message)}[/] (not recorded; retried on --resume)");
