@@ -20,7 +20,7 @@ public sealed class ChipLayoutTests
 
     private static readonly CpuBackend Cpu = new();
     private static readonly (DataSplit Train, DataSplit Test) Data = TrainingFixtures.Prototypes(640, 300);
-    private static readonly float[] Images8 = Data.Test.Images.Select(x => MathF.Round(x * 255f) / 255f).ToArray();
+    private static readonly float[] Images8 = TrainingFixtures.OnPixelGrid(Data.Test.Images);
     private static readonly ConcurrentDictionary<string, Lazy<SpikingNetwork>> Trained = new();
     private static readonly Lazy<Dictionary<string, float[]>> Warm = new(() =>
     {

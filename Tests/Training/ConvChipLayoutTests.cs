@@ -23,7 +23,7 @@ public sealed class ConvChipLayoutTests
 
     private static readonly CpuBackend Cpu = new();
     private static readonly (DataSplit Train, DataSplit Test) Data = TrainingFixtures.Prototypes(640, 300);
-    private static readonly float[] Images8 = Data.Test.Images.Select(x => MathF.Round(x * 255f) / 255f).ToArray();
+    private static readonly float[] Images8 = TrainingFixtures.OnPixelGrid(Data.Test.Images);
     private static NetworkSpec TinyConv => NetworkSpec.Conv(t: 4) with { Hidden = new[] { 4, 8 } };
 
     private static readonly ConnectivitySpec Layout =

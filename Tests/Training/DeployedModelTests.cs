@@ -21,7 +21,7 @@ public sealed class DeployedModelTests
 
     /// <summary>The test images on the 8-bit grid real images come on (k/255), so both paths see the same input
     /// and any difference is the integer arithmetic's, not the input quantization's.</summary>
-    private static readonly float[] Images8 = Data.Test.Images.Select(x => MathF.Round(x * 255f) / 255f).ToArray();
+    private static readonly float[] Images8 = TrainingFixtures.OnPixelGrid(Data.Test.Images);
 
     /// <summary>A small CAT network trained from a full-precision warm start (cached per configuration).</summary>
     private static SpikingNetwork TrainedCat(NetworkSpec spec, bool perNeuron = false, int m = 4, int bits = 4) =>

@@ -23,7 +23,7 @@ public sealed class MintTests
     private static readonly CpuBackend Cpu = new();
     private static readonly (DataSplit Train, DataSplit Test) Data = TrainingFixtures.Prototypes(640, 300);
     /// <summary>Test images on the 8-bit grid (k/255) the integer path reads, so both paths see the same input.</summary>
-    private static readonly float[] Images8 = Data.Test.Images.Select(x => MathF.Round(x * 255f) / 255f).ToArray();
+    private static readonly float[] Images8 = TrainingFixtures.OnPixelGrid(Data.Test.Images);
     private static readonly ConcurrentDictionary<string, Lazy<SpikingNetwork>> Trained = new();
 
     /// <summary>A tiny network fine-tuned with MINT (2-bit weights, 2-bit membrane) from a full-precision warm start (cached per spec).</summary>

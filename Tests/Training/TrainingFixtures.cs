@@ -5,6 +5,12 @@ namespace SpikeFit.Tests.Training;
 /// <summary>Small learnable data for training tests: 10 class prototypes on 28×28 plus noise.</summary>
 public static class TrainingFixtures
 {
+    /// <summary>
+    /// Images on the 8-bit grid real images come on (k/255), which the deployed integer path reads, so a
+    /// float-vs-integer comparison sees the same input and any difference is the integer arithmetic's.
+    /// </summary>
+    public static float[] OnPixelGrid(float[] images) => images.Select(x => MathF.Round(x * 255f) / 255f).ToArray();
+
     public static (DataSplit Train, DataSplit Test) Prototypes(int train, int test, int seed = 7)
     {
         var rng = new Random(seed);
