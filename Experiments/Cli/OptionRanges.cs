@@ -15,11 +15,11 @@ public static class OptionRanges
     public static readonly IReadOnlySet<string> Counts = new HashSet<string>(StringComparer.Ordinal)
     {
         "--max-test", "--max-batches", "--batches", "--batch", "--repeats", "--rounds", "--score-batches", "--threads",
-        "--epochs", "--T", "--t", "--B", "--N", "--n", "--hidden", "--shards", "--warm-epochs",
+        "--epochs", "--T", "--t", "--B", "--N", "--n", "--hidden", "--shards", "--warm-epochs", "--prune-rounds",
     };
 
     /// <summary>Options that may be 0 (skip) but not negative.</summary>
-    public static readonly IReadOnlySet<string> NonNegative = new HashSet<string>(StringComparer.Ordinal) { "--finetune-epochs" };
+    public static readonly IReadOnlySet<string> NonNegative = new HashSet<string>(StringComparer.Ordinal) { "--finetune-epochs", "--prune-epochs" };
 
     /// <summary>Adds the range check to every matching integer option of <paramref name="command"/>.</summary>
     public static void Apply(Command command)

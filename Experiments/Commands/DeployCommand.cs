@@ -2,6 +2,7 @@ using System.CommandLine;
 using SpikeFit.Experiments.Cli;
 using SpikeFit.Experiments.Deploy;
 using SpikeFit.Training.Hardware;
+using SpikeFit.Training.Pruning;
 using SpikeFit.Training.Train;
 using Spectre.Console;
 
@@ -9,7 +10,7 @@ namespace SpikeFit.Experiments.Commands;
 
 /// <summary>
 /// <c>spikefit deploy --chip NAME|all --warm-start FP32.sfck</c>: chip-targeted CAT, mapping, integer export and
-/// integer-only accuracy per chip (<see cref="ChipDeployRun"/>; issue 12 item 5: the chip's masks, per-core budgets and TrueNorth's layout are trained; no neuron pruning yet).
+/// integer-only accuracy per chip (<see cref="ChipDeployRun"/>; issue 12 items 3 and 5: a network over the chip's neurons or cores is pruned first; the chip's masks, per-core budgets and TrueNorth's layout are trained).
 /// </summary>
 public static class DeployCommand
 {
@@ -28,11 +29,15 @@ public static class DeployCommand
         var seed = new Option<int>("--seed") { Description = "Seed", DefaultValueFactory = _ => 1 };
         var maxBatches = new Option<int?>("--max-batches") { Description = "Stop each epoch after this many batches (quick runs)" };
         var maxTest = new Option<int?>("--max-test") { Description = "Evaluate (float and integer) on at most this many test samples" };
+        var pruneCriterion = new Option<string>("--prune-criterion") { Description = "Neuron ranking when the network is over the chip's neurons or cores: fsc (default), taylor, magnitude, firing-rate or random", DefaultValueFactory = _ => "fsc" };
+        pruneCriterion.AcceptOnlyFromAmong(PruneCriteria.Names.ToArray());
+        var pruneRounds = new Option<int>("--prune-rounds") { Description = "Prune → FP32 fine-tune rounds to reach the chip's neuron budget", DefaultValueFactory = _ => 2 };
+        var pruneEpochs = new Option<int>("--prune-epochs") { Description = "FP32 fine-tuning epochs after each pruning round (0: none)", DefaultValueFactory = _ => 1 };
         var device = CommonOptions.Device();
         var json = CommonOptions.Json();
         var overwrite = OutputGuard.Overwrite("an earlier deploy in --out (moved to <out>/replaced-<UTC time>/) and the --json file");
-        var cmd = new Command("deploy", "Train a warm-started network for a chip (CAT or TrueNorth's layout at the chip's bits and values, fan-in and per-core input masks), map it onto the chip's cores, export it and measure its integer-only accuracy");
-        foreach (var o in new Option[] { chip, warmStart, net, output, chips, dataset, data, epochs, batch, lr, seed, maxBatches, maxTest, device, overwrite, json })
+        var cmd = new Command("deploy", "Train a warm-started network for a chip (hidden units pruned to its neurons and cores where needed, CAT or TrueNorth's layout at the chip's bits and values, fan-in and per-core input masks), map it onto the chip's cores, export it and measure its integer-only accuracy");
+        foreach (var o in new Option[] { chip, warmStart, net, output, chips, dataset, data, epochs, batch, lr, seed, maxBatches, maxTest, pruneCriterion, pruneRounds, pruneEpochs, device, overwrite, json })
             cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
@@ -52,7 +57,8 @@ public static class DeployCommand
             // Claimed before any work: a locked or unwritable --out, or an earlier deploy there, fails now.
             using var folder = RunFolder.Claim(outDir, "deploy.json", resume: false, parse.GetValue(overwrite));
             var results = ChipDeployRun.Run(new ChipDeployRun.Settings(parse.GetValue(warmStart)!, parse.GetValue(net), outDir, options,
-                parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(device)!), selected);
+                parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(device)!,
+                new ChipPruneSettings(PruneCriteria.Parse(parse.GetValue(pruneCriterion)!), parse.GetValue(pruneRounds), parse.GetValue(pruneEpochs))), selected);
             CommonOptions.WriteJson(parse.GetValue(json), new
             {
                 provenance = CommonOptions.Provenance("spikefit " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1))),

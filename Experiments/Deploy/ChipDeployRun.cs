@@ -7,6 +7,7 @@ using SpikeFit.Training.Deploy;
 using SpikeFit.Training.Hardware;
 using SpikeFit.Training.IO;
 using SpikeFit.Training.Models;
+using SpikeFit.Training.Pruning;
 using SpikeFit.Training.Train;
 using Spectre.Console;
 
@@ -15,7 +16,16 @@ namespace SpikeFit.Experiments.Deploy;
 /// <summary>The outcome for one chip, as written to its <c>deploy.json</c>.</summary>
 public sealed record ChipDeployment(string Chip, string Status, bool Fits, long Cores, long ChipsNeeded, string? FirstViolation,
     IReadOnlyList<string> Violations, double? FloatAccuracy, double? IntegerAccuracy, int TestSamples, string? Constraint,
-    IReadOnlyList<string> Budgets, IReadOnlyList<string> Refusal, IReadOnlyList<string> ProfileWarnings, string? Checkpoint, string? Deployed);
+    IReadOnlyList<string> Budgets, IReadOnlyList<string> Refusal, IReadOnlyList<string> ProfileWarnings, string? Checkpoint, string? Deployed,
+    ChipPruning? Pruning = null);
+
+/// <summary>How a network over the chip's neuron budget was pruned before its chip training (issue 12 item 3), as written to <c>deploy.json</c>.</summary>
+/// <param name="Rounds">Round 0 is the warm start; each later round is after its removal and FP32 fine-tuning.</param>
+public sealed record ChipPruning(string Criterion, int[] HiddenBefore, int[] HiddenAfter, long NeuronsBefore, long NeuronsAfter, string Budget,
+    IReadOnlyList<PruneRound> Rounds);
+
+/// <summary>How <c>deploy</c> prunes a network over a chip's neuron budget: criterion, prune → fine-tune rounds, FP32 fine-tuning epochs per round, scoring batches.</summary>
+public sealed record ChipPruneSettings(PruneCriterion Criterion, int Rounds = 2, int FineTuneEpochs = 1, int ScoreBatches = 16);
 
 /// <summary>
 /// <c>spikefit deploy</c> (issue 12 item 5): per chip, plan (<see cref="ChipTargeting.Plan"/>) and refuse
@@ -29,7 +39,8 @@ public sealed record ChipDeployment(string Chip, string Status, bool Fits, long 
 /// </summary>
 public static class ChipDeployRun
 {
-    public sealed record Settings(string WarmStart, string? Net, string OutDir, TrainOptions Options, string DatasetName, string? DataDir, string Device);
+    public sealed record Settings(string WarmStart, string? Net, string OutDir, TrainOptions Options, string DatasetName, string? DataDir, string Device,
+        ChipPruneSettings? Prune = null);
 
     public static IReadOnlyList<ChipDeployment> Run(Settings s, IReadOnlyList<ChipProfile> chips)
     {
@@ -102,16 +113,29 @@ public static class ChipDeployRun
         {
             if (dataset is null || backend is null) throw new InvalidOperationException("internal: a chip to train without data or device");
             var options = s.Options;
+            var (train, test) = dataset.Splits();
+            IReadOnlyList<string> budgets = plan.Budgets;
+            ChipPruning? pruning = null;
+            if (plan.Prune is { } neuronBudget)
+            {
+                // Over the chip's neurons or cores: prune hidden units of the FP32 warm start first, then plan the chip's
+                // other budgets (core size P, masks, scopes) on the network that will actually be mapped.
+                (warmSpec, warm, pruning) = Prune(s, neuronBudget, warmSpec, warm, backend, train, test);
+                using (var probe = ModelZoo.Build(backend, warmSpec, s.Options.Seed, warm)) plan = ChipTargeting.Plan(probe, chip);
+                if (plan.Refused || plan.Prune is not null)
+                    throw new InvalidOperationException($"internal: {chip.Chip}'s plan for the pruned network still refuses it or asks for pruning: {string.Join("; ", plan.Budgets)}");
+                budgets = [.. budgets.Where(b => b.StartsWith("neurons:", StringComparison.Ordinal)),
+                    $"pruning: {pruning.Criterion}, {pruning.Rounds.Count - 1} rounds, hidden [{string.Join(", ", pruning.HiddenBefore)}] → [{string.Join(", ", pruning.HiddenAfter)}]: " +
+                    $"{pruning.Budget}; FP32 accuracy {pruning.Rounds[0].Accuracy:P2} → {pruning.Rounds[^1].Accuracy:P2}",
+                    .. plan.Budgets];
+            }
             int batchesPerEpoch = Math.Max(1, Math.Min(dataset.TrainCount / options.BatchSize, options.MaxBatchesPerEpoch ?? int.MaxValue));
             var spec = warmSpec with { Constraint = ChipTrainingOptions.ForPlan(plan).Constraint(plan.Value, options, batchesPerEpoch) };
             spec.Validate();
             string checkpoint = Path.Combine(dir, "checkpoint.sfck");
             using var net = ModelZoo.Build(backend, spec, s.Options.Seed, warm);
             using (var trainer = new Trainer(net, s.Options, checkpoint) { DatasetSha256 = dataset.Sha256 })
-            {
-                var (train, test) = dataset.Splits();
                 TrainProgress.Run(trainer, s.Options, t => t.Fit(train, test));
-            }
             int n = Math.Min(dataset.TestCount, s.Options.MaxTestSamples ?? int.MaxValue);
             Evaluation e;
             using (var evaluator = new Evaluator(net, s.Options.BatchSize)) e = evaluator.Evaluate(dataset.Splits().Test, n);
@@ -125,10 +149,34 @@ public static class ChipDeployRun
             int correct = 0;
             for (int i = 0; i < n; i++) if (integer.Predictions[i] == dataset.TestLabels[i]) correct++;
             result = new ChipDeployment(profile.Name, fit.Fits ? "fits one chip" : "does not fit", fit.Fits, fit.CoresNeeded, fit.ChipsNeeded,
-                fit.FirstViolation, fit.Violations, e.Accuracy, (double)correct / n, n, spec.Constraint!.Describe(), plan.Budgets, [],
-                chip.Warnings, checkpoint, deployed);
+                fit.FirstViolation, fit.Violations, e.Accuracy, (double)correct / n, n, spec.Constraint!.Describe(), budgets, [],
+                chip.Warnings, checkpoint, deployed, pruning);
         }
         CommonOptions.WriteRecord(Path.Combine(dir, "deploy.json"), result);
         return result;
+    }
+
+    /// <summary>
+    /// Iterative structured pruning of the FP32 warm start to <paramref name="budget"/> (<see cref="IterativePruner"/>
+    /// with <see cref="PruneOptions.Budget"/>), fine-tuning in FP32 after each round on deploy's optimiser settings.
+    /// Returns the pruned network's spec and weights, the new warm start of the chip training.
+    /// </summary>
+    private static (NetworkSpec Spec, Dictionary<string, float[]> Weights, ChipPruning Record) Prune(Settings s, NeuronBudget budget, NetworkSpec spec,
+        Dictionary<string, float[]> warm, Backend backend, DataSplit train, DataSplit test)
+    {
+        var settings = s.Prune ?? new ChipPruneSettings(PruneCriterion.Fsc);
+        var options = new PruneOptions
+        {
+            Criterion = settings.Criterion, Rounds = settings.Rounds, FineTuneEpochs = settings.FineTuneEpochs, ScoreBatches = settings.ScoreBatches,
+            Budget = budget, FineTune = s.Options with { Epochs = 1 }, Seed = s.Options.Seed,
+        };
+        using var net = ModelZoo.Build(backend, spec, s.Options.Seed, warm);
+        AnsiConsole.MarkupLine(Markup.Escape($"  pruning hidden [{string.Join(", ", spec.Hidden)}] by {settings.Criterion.Name} to {budget.Describe(spec.Hidden)}…"));
+        var result = IterativePruner.Run(net, options, train, test, r =>
+            AnsiConsole.MarkupLine(Markup.Escape($"  round {r.Round}: hidden [{string.Join(", ", r.Hidden)}], FP32 accuracy {r.Accuracy:P2} ({r.Seconds:F1} s)")));
+        using var pruned = result.Network;
+        var record = new ChipPruning(settings.Criterion.Name, spec.Hidden, pruned.Spec.Hidden, budget.Neurons(spec.Hidden), budget.Neurons(pruned.Spec.Hidden),
+            budget.Describe(pruned.Spec.Hidden), result.Rounds);
+        return (pruned.Spec, pruned.Snapshot(), record);
     }
 }

@@ -77,6 +77,57 @@ public sealed class ChipDeployTests : IDisposable
         Assert.Equal(r.GetProperty("floatAccuracy").GetDouble(), r.GetProperty("integerAccuracy").GetDouble());
     }
 
+    // 784 → 16 → 10 is 26 neurons; TinyBrain holds 20 (4 cores of 8, 8-bit weights): FSC prunes fc1 to 10 units in two
+    // rounds (⌈16·√(10/16)⌉ = 13, then 10), fine-tuning in FP32 between them, and the pruned net is planned and trained.
+    private const string SmallChip = """
+        { "chips": [
+          { "name": "TinyBrain", "coresPerChip": { "value": 4, "source": "test" }, "neuronsPerCore": { "value": 8, "source": "test" },
+            "neuronsPerChip": { "value": 20, "source": "test" }, "weightBits": { "value": 8, "source": "test" } }
+        ] }
+        """;
+
+    [Fact]
+    public void A_network_over_the_chips_neurons_is_pruned_by_fsc_to_fit_then_deployed_with_integer_equal_to_float()
+    {
+        string fp = Path.Combine(_dir, "fp-prune");
+        Assert.Equal(0, TrainCommand.Create().Parse(["--dataset", "synthetic", "--device", "cpu", "--T", "2", "--hidden", "16", "--batch", "64",
+            "--epochs", "1", "--max-batches", "6", "--max-test", "64", "--seed", "3", "--out", fp]).Invoke());
+        string chips = Path.Combine(_dir, "small-chip.json");
+        File.WriteAllText(chips, SmallChip);
+        string outDir = Path.Combine(_dir, "deploy-prune");
+        Assert.Equal(0, DeployCommand.Create().Parse(["--chip", "TinyBrain", "--chips", chips, "--warm-start", Path.Combine(fp, "checkpoint.sfck"),
+            "--dataset", "synthetic", "--device", "cpu", "--batch", "64", "--epochs", "1", "--max-batches", "2", "--max-test", "200", "--seed", "3",
+            "--out", outDir]).Invoke());
+
+        var r = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "tinybrain", "deploy.json"))).RootElement;
+        Assert.Equal("fits one chip", r.GetProperty("status").GetString());
+        Assert.Equal(4, r.GetProperty("cores").GetInt64()); // fc1: 10 neurons on 2 cores of 8; fc2: 10 on 2
+        var pruning = r.GetProperty("pruning");
+        Assert.Equal("fsc", pruning.GetProperty("criterion").GetString());
+        Assert.Equal([16], pruning.GetProperty("hiddenBefore").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal([10], pruning.GetProperty("hiddenAfter").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal((26L, 20L), (pruning.GetProperty("neuronsBefore").GetInt64(), pruning.GetProperty("neuronsAfter").GetInt64()));
+        Assert.Equal([16, 13, 10], pruning.GetProperty("rounds").EnumerateArray().Select(e => e.GetProperty("neurons").GetInt32()));
+        var budgets = r.GetProperty("budgets").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Contains(budgets, b => b.StartsWith("neurons: 26 neurons (≤ 20), 4 dense-layer cores of 8 (≤ 4) on TinyBrain; over it, so hidden units are pruned first"));
+        Assert.Contains(budgets, b => b.StartsWith("pruning: fsc, 2 rounds, hidden [16] → [10]: 20 neurons (≤ 20)"));
+        Assert.Contains("neurons: 20 in the network, 20 per TinyBrain chip; within it, no pruning needed", budgets);
+
+        // The deployed checkpoint is the pruned network, and integer-only inference predicts what it predicts.
+        var data = DatasetLoader.Load("synthetic", null);
+        int n = r.GetProperty("testSamples").GetInt32();
+        int[] floatPredictions;
+        using (var cpu = new CpuBackend())
+        using (var net = Checkpoint.LoadNetwork(cpu, Path.Combine(outDir, "tinybrain", "checkpoint.sfck")))
+        {
+            Assert.Equal([10], net.Spec.Hidden);
+            floatPredictions = FloatReadout.Run(net, data.TestImages, n).Predictions;
+        }
+        var integer = IntegerInference.Load(Path.Combine(outDir, "tinybrain", "model.sfdm")).Run(data.TestImages, n);
+        Assert.Equal(floatPredictions, integer.Predictions[..n]);
+        Assert.Equal(r.GetProperty("floatAccuracy").GetDouble(), r.GetProperty("integerAccuracy").GetDouble());
+    }
+
     // Conv 2C3-P2-4C3-P2-FC10 on 28×28: conv1 26×26×2 reads 9 inputs per neuron, conv2 11×11×4 reads 18, fc 5×5×4 = 100.
     // ConvNorth: 64 axons and 8 neurons per core, 1000 cores. One position per core; type maps per group of 2 channels:
     // 676·1 + 121·2 = 918 cores (groups of 1 would need 1836 > 1000); fc over the 64-axon budget on the 82 cores left: P = 1, 10 cores.

@@ -5,6 +5,7 @@ using SpikeFit.Kernels.Core;
 using SpikeFit.Training.Hardware;
 using SpikeFit.Training.Models;
 using SpikeFit.Training.Models.Constraints;
+using SpikeFit.Training.Pruning;
 using SpikeFit.Training.Train;
 using static SpikeFit.Tests.Hardware.HardwareNets;
 
@@ -104,6 +105,47 @@ public class ChipTargetingTests
         Assert.True(plan.Refused);
         Assert.Equal("layer conv2: even one neuron per core reads 144 inputs (3×3 taps × 16 channels), over Narrow's 100 input axons or its per-core synapse storage; " +
                      "that needs kernel-tap masks, which this build does not train for deploy", Assert.Single(plan.Unsupported));
+    }
+
+    [Fact]
+    public void A_network_over_a_chips_neurons_or_cores_is_planned_for_pruning_and_the_catalogue_chips_need_none()
+    {
+        foreach (var name in new[] { "TrueNorth", "Loihi", "SpiNNaker", "Akida AKD1000", "Tianjic", "DYNAP-SE" })
+            Assert.Null(PlanFor(name).Prune);
+        // MLP 784-32-10 (42 neurons) on 30 neurons per chip, and on 3 cores of 16 (fc1 needs 2, the output 1: it fits; 4 of 8 would not).
+        var chips = ChipCatalog.Parse([("test", """
+            { "chips": [
+              { "name": "Small", "coresPerChip": { "value": 4, "source": "t" }, "neuronsPerCore": { "value": 16, "source": "t" },
+                "neuronsPerChip": { "value": 30, "source": "t" }, "weightBits": { "value": 8, "source": "t" } },
+              { "name": "FewCores", "coresPerChip": { "value": 2, "source": "t" }, "neuronsPerCore": { "value": 16, "source": "t" },
+                "weightBits": { "value": 8, "source": "t" } },
+              { "name": "Tiny", "coresPerChip": { "value": 4, "source": "t" }, "neuronsPerCore": { "value": 16, "source": "t" },
+                "neuronsPerChip": { "value": 10, "source": "t" }, "weightBits": { "value": 8, "source": "t" } }
+            ] }
+            """)]);
+        ChipPlan Plan(string name)
+        {
+            using var cpu = new CpuBackend();
+            using var net = ModelZoo.Build(cpu, NetworkSpec.Mlp(t: 2, hidden: 32), seed: 1);
+            return ChipTargeting.Plan(net, ChipConstraints.From(chips.Single(c => c.Name == name)));
+        }
+        var small = Plan("Small");
+        Assert.False(small.Refused);
+        var budget = small.Prune!;
+        Assert.Equal((30L, 4L, 16, 10L), (budget.MaxNeurons, budget.MaxCores, budget.NeuronsPerCore, budget.OutputNeurons));
+        Assert.Equal([1L], budget.NeuronsPerUnit);
+        Assert.Equal([true], budget.DenseHidden);
+        Assert.Contains(small.Budgets, b => b.StartsWith("neurons: 42 neurons (≤ 30), 3 dense-layer cores of 16 (≤ 4) on Small; over it, so hidden units are pruned first"));
+        // 2 cores: fc1's 32 units take 2 and the output 1; pruned to 16 units they take 1.
+        var few = Plan("FewCores");
+        Assert.NotNull(few.Prune);
+        Assert.True(few.Prune!.Fits([16]));
+        Assert.False(few.Prune.Fits([17]));
+        // 10 neurons for 10 classes leave no hidden unit: refused before training, with the numbers.
+        var tiny = Plan("Tiny");
+        Assert.True(tiny.Refused);
+        Assert.Null(tiny.Prune);
+        Assert.Contains(tiny.Impossible, r => r.Contains("11 neurons") && r.Contains("10 per chip"));
     }
 
     [Fact]

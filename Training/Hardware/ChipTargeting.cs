@@ -1,5 +1,6 @@
 using SpikeFit.Training.Models;
 using SpikeFit.Training.Models.Constraints;
+using SpikeFit.Training.Pruning;
 
 namespace SpikeFit.Training.Hardware;
 
@@ -12,8 +13,9 @@ namespace SpikeFit.Training.Hardware;
 /// <param name="Impossible">Why no network of this shape can fit the chip in any way, with the numbers (empty: possible).</param>
 /// <param name="Unsupported">Budgets this build cannot train for this network, with the numbers (empty: none).</param>
 /// <param name="OnlyOverBudget">The per-core input budget applies only to the layers that read more than <see cref="CoreInputs"/> (a conv net's dense classifier; its conv layers are tiled by the mapper).</param>
+/// <param name="Prune">The neuron budget hidden units must be pruned to before the rest of the plan applies (issue 12 item 3); null: the network is within the chip's neurons and cores. A plan with a budget is for the unpruned network: plan the pruned one again.</param>
 public sealed record ChipPlan(ConstraintSpec? Value, int? FanIn, int? CoreInputs, int? NeuronsPerCore, IReadOnlyList<string> Budgets,
-    IReadOnlyList<string> Impossible, IReadOnlyList<string> Unsupported, bool OnlyOverBudget = false)
+    IReadOnlyList<string> Impossible, IReadOnlyList<string> Unsupported, bool OnlyOverBudget = false, NeuronBudget? Prune = null)
 {
     public bool Refused => Impossible.Count > 0 || Unsupported.Count > 0;
     /// <summary>True when training needs a connectivity mask (<see cref="ConnectivitySpec"/>) around <see cref="Value"/>.</summary>
@@ -211,8 +213,23 @@ public static class ChipTargeting
         else if (minCores > chip.CoresPerChip && layers.Count <= chip.CoresPerChip)
             impossible.Add($"even pruned to one channel per hidden layer the layers need {minCores} cores of {chip.NeuronsPerCore} neurons ({string.Join(", ", minCoreParts)}; layers never share a core); {n} has {chip.CoresPerChip}");
         long neurons = layers.Sum(l => (long)l.OutputShape.Size);
-        budgets.Add($"neurons: {neurons} in the network, {chip.NeuronsPerChip} per {n} chip; " +
-                    (neurons <= chip.NeuronsPerChip ? "within it, no pruning needed" : "checked by the mapper (no neuron pruning in this build)"));
+        var hiddenLayers = layers.Take(layers.Count - 1).ToList();
+        var neuronBudget = new NeuronBudget(chip.NeuronsPerChip, Math.Max(0, chip.CoresPerChip - convCores), chip.NeuronsPerCore,
+            hiddenLayers.Select(l => (long)l.OutputShape.H * l.OutputShape.W).ToArray(), hiddenLayers.Select(l => l.Kind == LayerKind.Dense).ToArray(),
+            layers[^1].OutputShape.Size);
+        var hiddenUnits = hiddenLayers.Select(l => l.OutChannels).ToArray();
+        NeuronBudget? prune = null;
+        if (neuronBudget.Fits(hiddenUnits))
+            budgets.Add($"neurons: {neurons} in the network, {chip.NeuronsPerChip} per {n} chip; within it, no pruning needed");
+        else if (impossible.Count == 0 && neuronBudget.Unreachable(hiddenUnits.Length) is null)
+        {
+            prune = neuronBudget;
+            budgets.Add($"neurons: {neuronBudget.Describe(hiddenUnits)} on {n}; over it, so hidden units are pruned first (FSC or --prune-criterion, " +
+                        "iterative with fine-tuning, from the FP32 warm start) until the network fits, and the chip's other budgets are planned on the pruned network" +
+                        (conv ? "; conv cores are the mapper's tiling, so the dense layers get the cores the unpruned conv layers leave" : ""));
+        }
+        else
+            budgets.Add($"neurons: {neuronBudget.Describe(hiddenUnits)} on {n}; over it, and pruning cannot meet it");
         budgets.Add(chip.SynapsesPerChip is long sp
             ? $"synapses: ≤ {sp} per chip{(chip.SynapsesPerCore is long spc ? $", ≤ {spc} per core" : "")}; counted from the trained weights by the mapper"
             : $"synapses: no per-chip figure for {n}{(chip.SynapsesPerCore is long spc2 ? $"; ≤ {spc2} per core, checked by the mapper" : "")}");
@@ -224,7 +241,7 @@ public static class ChipTargeting
                             : $"cores: P = {p} of {n}'s {chip.NeuronsPerCore} neurons per core, the fewest with which the layers fit its {chip.CoresPerChip} cores ") +
                         $"({denseLayers.Sum(l => (long)Math.Ceiling(l.OutChannels / (double)p))} cores); fewer neurons per core give each core's inputs and values to fewer neurons");
         return new ChipPlan(impossible.Count == 0 ? value : null, fanInMask, coreInputs, usesCores ? p : null, budgets, impossible, unsupported,
-            OnlyOverBudget: conv && coreInputs is not null);
+            OnlyOverBudget: conv && coreInputs is not null, Prune: prune);
     }
 
     /// <summary>

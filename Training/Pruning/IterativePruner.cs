@@ -20,6 +20,8 @@ public static class IterativePruner
         Action<PruneRound>? onRound = null, CancellationToken cancel = default)
     {
         options.Validate();
+        if (options.Budget?.Unreachable(net.Spec.Hidden.Length) is { } why)
+            throw new ArgumentException($"The neuron budget cannot be met by pruning hidden units: {why}.");
         var plan = options.Plan;
         var original = net.Spec.Hidden.ToArray();
         var rounds = new List<PruneRound>();
@@ -35,9 +37,11 @@ public static class IterativePruner
                 cancel.ThrowIfCancellationRequested();
                 clock.Restart();
                 var scores = Score(current, options, train, round);
-                int[] targets = options.Scope == PruneScope.Layer
-                    ? original.Select(o => plan.LayerTarget(o, round)).ToArray()
-                    : StructuredPruner.GlobalKeepCounts(scores, Math.Min(plan.TotalTarget(original, round), current.Spec.Hidden.Sum()));
+                int[] targets = options.Budget is { } budget
+                    ? StructuredPruner.BudgetKeepCounts(scores, h => budget.FitsRound(h, original, round, options.Rounds, options.Schedule))
+                    : options.Scope == PruneScope.Layer
+                        ? original.Select(o => plan.LayerTarget(o, round)).ToArray()
+                        : StructuredPruner.GlobalKeepCounts(scores, Math.Min(plan.TotalTarget(original, round), current.Spec.Hidden.Sum()));
                 // A layer never grows back: a rounding that asks for more than is left keeps what is left.
                 targets = targets.Select((t, l) => Math.Min(t, current.Spec.Hidden[l])).ToArray();
                 var kept = StructuredPruner.SelectKept(scores, targets);

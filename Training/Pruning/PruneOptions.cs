@@ -21,6 +21,12 @@ public sealed record PruneOptions
     /// so every round sees a different shuffle. The batch size also sets the scoring batches.
     /// </summary>
     public TrainOptions FineTune { get; init; } = new() { Epochs = 1 };
+    /// <summary>
+    /// A budget in neurons and cores (a chip's, <see cref="NeuronBudget"/>) instead of <see cref="Keep"/> and
+    /// <see cref="Scope"/>: each round removes units in global order (<see cref="StructuredPruner.BudgetKeepCounts"/>)
+    /// until the round's share of the way to the budget is met, the last round the whole budget; null: Keep and Scope.
+    /// </summary>
+    public NeuronBudget? Budget { get; init; }
     /// <summary>Seeds the random criterion, the scoring samples and the fine-tuning shuffles.</summary>
     public int Seed { get; init; } = 1;
 

@@ -45,15 +45,8 @@ public static class StructuredPruner
         if (totalKeep < layers || totalKeep > total)
             throw new ArgumentException($"A global budget must keep between {layers} (one per layer) and {total} units, got {totalKeep}.");
         var counts = scores.Layers.Select(s => s.Length).ToArray();
-        var ranked = new List<(double Score, int Layer, int Index)>();
-        for (int l = 0; l < layers; l++)
-        {
-            double mean = scores.Layers[l].Average();
-            for (int i = 0; i < scores.Layers[l].Length; i++)
-                ranked.Add((mean > 0 ? scores.Layers[l][i] / mean : 0, l, i));
-        }
         int toRemove = total - totalKeep;
-        foreach (var (_, l, _) in ranked.OrderBy(r => r.Score).ThenBy(r => r.Layer).ThenBy(r => r.Index))
+        foreach (int l in RemovalOrder(scores))
         {
             if (toRemove == 0) break;
             if (counts[l] == 1) continue;
@@ -61,6 +54,38 @@ public static class StructuredPruner
             toRemove--;
         }
         return counts;
+    }
+
+    /// <summary>
+    /// Keep counts meeting a budget that is not a number of units (<see cref="NeuronBudget"/>: neurons and
+    /// cores): starting from every unit of <paramref name="scores"/>, units leave in the order of
+    /// <see cref="GlobalKeepCounts"/> (scores divided by their layer's mean, lowest first, never a layer's
+    /// last unit) until <paramref name="fits"/> holds. Refused when even one unit per layer does not fit.
+    /// </summary>
+    public static int[] BudgetKeepCounts(NeuronScores scores, Func<int[], bool> fits)
+    {
+        var counts = scores.Layers.Select(s => s.Length).ToArray();
+        if (fits(counts)) return counts;
+        foreach (int l in RemovalOrder(scores))
+        {
+            if (counts[l] == 1) continue;
+            counts[l]--;
+            if (fits(counts)) return counts;
+        }
+        throw new ArgumentException($"Even one unit per hidden layer ({string.Join(", ", scores.LayerNames)}) does not meet the neuron budget.");
+    }
+
+    /// <summary>The layer of each unit in removal order: scores divided by their layer's mean (a layer whose scores are all 0 stays 0), lowest first; ties by layer, then index.</summary>
+    private static IEnumerable<int> RemovalOrder(NeuronScores scores)
+    {
+        var ranked = new List<(double Score, int Layer, int Index)>();
+        for (int l = 0; l < scores.Layers.Count; l++)
+        {
+            double mean = scores.Layers[l].Average();
+            for (int i = 0; i < scores.Layers[l].Length; i++)
+                ranked.Add((mean > 0 ? scores.Layers[l][i] / mean : 0, l, i));
+        }
+        return ranked.OrderBy(r => r.Score).ThenBy(r => r.Layer).ThenBy(r => r.Index).Select(r => r.Layer);
     }
 
     /// <summary>

@@ -33,6 +33,10 @@ public sealed partial class M4MethodRun
             var plan = ChipTargeting.Plan(probe, chip);
             if (plan.Refused)
                 throw new ArgumentException($"chip {chip.Chip}: the {Spec.Net} net cannot be trained for it: {string.Join("; ", plan.Impossible.Concat(plan.Unsupported))}");
+            // The grid's variants compare methods on the warm start's own units; a chip that needs neurons pruned is deploy's job.
+            if (plan.Prune is { } budget)
+                throw new ArgumentException($"chip {chip.Chip}: the {Spec.Net} net is over its neuron budget ({budget.Describe(Spec.Hidden)}); " +
+                                            "the m4 chip variants do not prune neurons; use spikefit deploy, which prunes to the budget first, or a smaller --hidden.");
             return _plan = plan;
         }
     }
