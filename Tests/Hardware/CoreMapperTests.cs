@@ -95,7 +95,7 @@ public class CoreMapperTests
         var layer = Sparse("fc", 3, [(0, 1f)], [(1, 1f)], [(2, 1f)], [(0, 2f)], [(1, 2f)]);
         var r = FitChecker.Check(One(layer), Custom("Pairs", cores: 3, neuronsPerCore: 2));
         Assert.True(r.Fits, string.Join("; ", r.Violations));
-        Assert.Equal([0, 0, 1, 1, 2], r.Layers[0].CoreOfNeuron);
+        Assert.Equal([0, 0, 1, 1, 2], r.Layers[0].CoreOfNeuron!);
         Assert.Equal([2, 2, 1], r.Layers[0].CoreTable.Select(c => c.Neurons));
         Assert.False(FitChecker.Check(One(layer), Custom("Pairs", cores: 2, neuronsPerCore: 2)).Fits);
     }
@@ -107,7 +107,7 @@ public class CoreMapperTests
         var layer = Sparse("fc", 4, [(0, 1f), (1, 2f)], [(0, 3f), (1, 4f)], [(2, 1f), (3, 2f)], [(2, 4f), (3, 3f)]);
         var r = FitChecker.Check(One(layer), Custom("Pairs", cores: 2, neuronsPerCore: 2, values: 2, scope: "core"));
         Assert.True(r.Fits, string.Join("; ", r.Violations));
-        Assert.Equal([0, 1, 0, 1], r.Layers[0].CoreOfNeuron);
+        Assert.Equal([0, 1, 0, 1], r.Layers[0].CoreOfNeuron!);
         Assert.All(r.Layers[0].CoreTable, c => Assert.Equal(2, c.DistinctValues));
         // In neuron order the cores would hold 4 values each.
         var inOrder = FitChecker.Check(One(layer with { Partition = CorePartition.Contiguous(4, 2) }), Custom("Pairs", 2, 2, values: 2, scope: "core"));

@@ -58,12 +58,7 @@ public sealed partial class M4MethodRun
     {
         var value = Plan?.Value ?? throw new InvalidOperationException("internal: ChipConstraint() on a point without a chip");
         // The row records the plan's b and M, not the grid's (the plan decides them for the chip).
-        PlannedValues = value switch
-        {
-            CodebookSpec c => (c.Bits, c.M),
-            TrueNorthSpec t => (t.Bits, t.Types),
-            _ => null,
-        };
+        PlannedValues = value.ValueGrid();
         return Masked(value)!;
     }
 

@@ -25,6 +25,8 @@ public sealed record CodebookSpec(int M = 4, int Bits = 4, bool PerNeuron = fals
     [JsonIgnore]
     public string ScopeName => WholeNetwork ? "whole network" : PerNeuron ? "per neuron" : NeuronsPerCore > 0 ? $"per core of {NeuronsPerCore}" : "per layer";
 
+    public override (int Bits, int Values)? ValueGrid() => (Bits, M);
+
     public override string Describe() => $"CAT M={M} b={Bits} {ScopeName}";
 
     public override void Validate(NetworkSpec network)

@@ -19,6 +19,11 @@ public abstract record ConstraintSpec
     /// this constraint cannot train <paramref name="network"/>. Called by <see cref="NetworkSpec.Validate"/>.</summary>
     public virtual void Validate(NetworkSpec network) { }
 
+    /// <summary>The weight bits and the number of distinct values per scope this constraint trains to, where it
+    /// has such a grid (CAT: b and M; TrueNorth's layout: b and its axon types); null for the others. A method,
+    /// not a property, so it is not written to JSON.</summary>
+    public virtual (int Bits, int Values)? ValueGrid() => null;
+
     /// <summary>
     /// The constraint of one weighted layer whose weight is laid out [<paramref name="rows"/> output
     /// channels, <paramref name="fanIn"/>], built when the layer is (its weights already hold their

@@ -17,6 +17,8 @@ namespace SpikeFit.Training.Models.Constraints;
 public sealed record TrueNorthSpec(int NeuronsPerCore = 256, int Bits = 9, int Types = 4, float LearningRateScale = 0.1f,
     int ReassignEvery = 0, int InitIterations = 10, int ReassignUntil = 0) : ConstraintSpec, ICoreScopedSpec
 {
+    public override (int Bits, int Values)? ValueGrid() => (Bits, Types);
+
     public override string Describe() =>
         $"TrueNorth {Types} axon types per core of {NeuronsPerCore}, {Bits}-bit values per neuron" +
         (ReassignEvery > 0 ? $", types reassigned every {ReassignEvery} steps{(ReassignUntil > 0 ? $" to step {ReassignUntil}" : "")}" : "");
