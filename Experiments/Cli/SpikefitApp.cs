@@ -27,6 +27,7 @@ public static class SpikefitApp
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(MergeCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         return root;
     }
 

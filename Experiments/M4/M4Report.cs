@@ -23,7 +23,8 @@ public static class M4Report
     /// needed). Each file is written to a temp file and renamed, so a crash never leaves a half-written one.
     /// <paramref name="provenance"/> defaults to what the rows carry (<see cref="M4Provenance.FromRows"/>).
     /// </summary>
-    public static M4ReportFiles Write(string folder, IReadOnlyList<M4Row> rows, M4Provenance? provenance = null)
+    /// <param name="partial">For a report of an unfinished table: what is missing, stated under summary.md's header.</param>
+    public static M4ReportFiles Write(string folder, IReadOnlyList<M4Row> rows, M4Provenance? provenance = null, string? partial = null)
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(rows);
@@ -45,7 +46,7 @@ public static class M4Report
             ChipCoverageTable.Write(coverageCsv, coverage);
         }
         string section = ChipCoverageTable.Markdown(coverage);
-        WriteText(md, SummaryMarkdown.Render(summary, provenance) + (section.Length > 0 ? Environment.NewLine + section : ""));
+        WriteText(md, SummaryMarkdown.Render(summary, provenance, partial) + (section.Length > 0 ? Environment.NewLine + section : ""));
         var plots = M4Plots.Write(folder, summary);
         return new M4ReportFiles(runs, summaryCsv, md, plots, summary, coverageCsv, coverage);
     }

@@ -18,7 +18,8 @@ public static class SummaryMarkdown
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>Renders the whole Markdown document.</summary>
-    public static string Render(IReadOnlyList<SummaryRow> summary, M4Provenance provenance)
+    /// <param name="partial">When the table is not finished (<c>spikefit report</c>): what is missing, shown under the header; null: a finished run.</param>
+    public static string Render(IReadOnlyList<SummaryRow> summary, M4Provenance provenance, string? partial = null)
     {
         ArgumentNullException.ThrowIfNull(summary);
         ArgumentNullException.ThrowIfNull(provenance);
@@ -29,6 +30,11 @@ public static class SummaryMarkdown
                            $"{(provenance.DatasetSha256.Length > 0 ? $" (sha256 `{Short(provenance.DatasetSha256)}`)" : "")}" +
                            $" · device **{Or(provenance.Device)}** · commit `{Or(provenance.Commit)}` · {Or(provenance.Date)}");
         md.AppendLine();
+        if (partial is not null)
+        {
+            md.AppendLine(Inv, $"> **Partial report** of an unfinished run: {partial} Rows with fewer seeds than the preset's have a smaller n, and their statistics will change.");
+            md.AppendLine();
+        }
         if (provenance.Preset.Split(';').Contains("quick"))
         {
             md.AppendLine("> **Quick preset**: few epochs and seeds, to check the pipeline end to end; its numbers do not test the claims.");
@@ -89,7 +95,8 @@ public static class SummaryMarkdown
 
     /// <summary>
     /// One sentence per CAT row (M = 4) of a net: whether its mean accuracy is above that of every M = 4
-    /// baseline of the net with the same bit-width or with a float codebook (bits 32),
+    /// baseline of the net with the same bit-width or with a float codebook (bits 32) — "beat every" only when
+    /// its lead over the net's best baseline is significant, else "had a higher mean than every" —,
     /// naming those it did not beat, and its Welch test against the net's best baseline.
     /// </summary>
     public static IReadOnlyList<string> Verdicts(IReadOnlyList<SummaryRow> netRows)
@@ -118,9 +125,12 @@ public static class SummaryMarkdown
             if (notBeaten.Count == 0)
             {
                 var closest = rivals.MaxBy(r => r.AccuracyMeanPct)!;
-                sb.Append(Inv, $"{who} **beat every** M = {SummaryTable.ComparedM} baseline {scope} " +
-                               $"({rivals.Count} of {rivals.Count}) in mean accuracy: {Pct(cat.AccuracyMeanPct)} % against at most " +
-                               $"{Pct(closest.AccuracyMeanPct)} % ({Label(closest.Method, closest.Bits)}).");
+                // "Beat" only with a significant lead over the net's best baseline; a higher mean within the noise says so.
+                bool significant = (cat.PHolm ?? cat.PValue) is double sig && sig < 0.05;
+                sb.Append(string.Create(Inv, $"{who} {(significant ? "**beat every**" : "**had a higher mean than every**")} M = {SummaryTable.ComparedM} baseline {scope} ") +
+                          $"({rivals.Count} of {rivals.Count}) in mean accuracy: {Pct(cat.AccuracyMeanPct)} % against at most " +
+                          $"{Pct(closest.AccuracyMeanPct)} % ({Label(closest.Method, closest.Bits)})" +
+                          (significant ? "." : ", but its lead over the best baseline is not significant (below)."));
             }
             else
             {

@@ -23,13 +23,34 @@ public static class SweepReports
     }
 
     /// <summary>
+    /// Writes the report of the points <paramref name="tablePath"/> holds so far into <paramref name="outDir"/>
+    /// (<c>spikefit report</c>), marked partial in summary.md when points are missing. Rows of points no longer
+    /// in the grid (a replaced grid's) are left out.
+    /// </summary>
+    /// <exception cref="ArgumentException">The grid asks for no report.</exception>
+    public static (M4ReportFiles Files, int Done, int Total) WriteSoFar(SweepSidecar sidecar, string tablePath, string outDir, SweepMethods methods)
+    {
+        if (sidecar.Report != "m4")
+            throw new ArgumentException($"the grid of {tablePath} ({sidecar.Name}) asks for no report (its grid.json has no \"report\": \"m4\"); only reproduce m4 grids have one.");
+        var table = SweepTable.Open(tablePath, sidecar.Keys);
+        var ids = sidecar.PointIds.ToHashSet(StringComparer.Ordinal);
+        var rows = M4Rows(table, methods, ids);
+        int done = sidecar.PointIds.Count(table.Contains);
+        string? partial = done == sidecar.PointIds.Count ? null
+            : $"{done} of {sidecar.PointIds.Count} points finished ({tablePath}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC).";
+        return (M4Report.Write(outDir, rows, partial: partial), done, sidecar.PointIds.Count);
+    }
+
+    /// <summary>
     /// The runs.csv rows of an M = 4 sweep table, ordered as the comparison reads: by net (in grid
     /// order), seed, method (in registry order) and bit-width.
     /// </summary>
+    /// <param name="only">Point ids to take (null: every row).</param>
     /// <exception cref="InvalidDataException">A row was not computed by an M = 4 method.</exception>
-    public static List<M4Row> M4Rows(SweepTable table, SweepMethods methods)
+    public static List<M4Row> M4Rows(SweepTable table, SweepMethods methods, IReadOnlySet<string>? only = null)
     {
         var rows = table.Rows
+            .Where(r => only is null || only.Contains(r[SweepColumns.PointId]))
             .OrderBy(r => int.Parse(r[SweepColumns.Index], System.Globalization.CultureInfo.InvariantCulture))
             .Select(r =>
             {

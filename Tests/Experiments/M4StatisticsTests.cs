@@ -96,6 +96,30 @@ public sealed class M4StatisticsTests
     }
 
     [Fact]
+    public void The_verdict_says_beat_only_with_a_significant_lead_over_the_best_baseline()
+    {
+        List<M4Row> Rows(params double[] cat)
+        {
+            var rows = new List<M4Row>();
+            double[] qat = [85.0, 85.1, 85.2, 85.1, 85.0];
+            for (int i = 0; i < 5; i++)
+            {
+                rows.Add(new M4Row { Net = "mlp", Method = "qat", Family = "baseline", Bits = 4, M = 4, Seed = i + 1, AccuracyPct = qat[i] });
+                rows.Add(new M4Row { Net = "mlp", Method = "cat", Family = "spikefit", Bits = 4, M = 4, Seed = i + 1, AccuracyPct = cat[i] });
+            }
+            return rows;
+        }
+        var clear = SummaryMarkdown.Verdicts(SummaryTable.Build(Rows(90.0, 90.1, 90.2, 90.1, 90.0)));
+        Assert.Contains("**beat every**", clear[0]);
+        Assert.Contains(", significant at the 5 % level", clear[0]);
+        // A mean 0.02 points higher, well inside the seeds' spread: above every baseline in mean, and not called a win.
+        var tie = SummaryMarkdown.Verdicts(SummaryTable.Build(Rows(85.3, 84.8, 85.2, 85.0, 85.3)));
+        Assert.Contains("**had a higher mean than every**", tie[0]);
+        Assert.Contains("its lead over the best baseline is not significant", tie[0]);
+        Assert.Contains("not significant at the 5 % level", tie[0]);
+    }
+
+    [Fact]
     public void A_summary_written_before_the_effect_size_columns_still_reads()
     {
         using var dir = new TempDir();

@@ -39,6 +39,39 @@ public sealed class ReproduceM4CliTests : IDisposable
     }
 
     [Fact]
+    public void Report_writes_the_summary_of_the_points_so_far_marked_partial_into_its_own_folder()
+    {
+        Assert.Equal(0, Invoke(["m4", "--preset", "smoke", "--dataset", "synthetic", "--device", "cpu", "--methods", "ptq-kmeans", "binary",
+            "--seeds", "1", "--out", _dir]));
+        // An unfinished run: its table without the last point (the run's own report files are not what report reads).
+        string table = Path.Combine(_dir, "points.csv");
+        var lines = File.ReadAllLines(table);
+        File.WriteAllLines(table, lines[..^1]);
+        string outDir = Path.Combine(_dir, "partial-report");
+        Assert.Equal(0, ReportCommand.Create().Parse([_dir]).Invoke(Config));
+        string md = File.ReadAllText(Path.Combine(outDir, "summary.md"));
+        Assert.Contains("**Partial report** of an unfinished run: 2 of 3 points finished", md);
+        Assert.Equal(["fp32", "ptq-kmeans"], RunsTable.Read(Path.Combine(outDir, "runs.csv")).Select(r => r.Method));
+        var record = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement;
+        Assert.Equal((2, 3, false), (record.GetProperty("pointsDone").GetInt32(), record.GetProperty("pointsTotal").GetInt32(), record.GetProperty("complete").GetBoolean()));
+
+        // Finished: the same command rewrites its own folder, no longer partial.
+        File.WriteAllLines(table, lines);
+        Assert.Equal(0, ReportCommand.Create().Parse([_dir]).Invoke(Config));
+        Assert.DoesNotContain("Partial report", File.ReadAllText(Path.Combine(outDir, "summary.md")));
+        Assert.Equal(["fp32", "ptq-kmeans", "binary"], RunsTable.Read(Path.Combine(outDir, "runs.csv")).Select(r => r.Method));
+
+        // Never into the run folder itself, nor over a folder it did not write.
+        Assert.Contains("is the run folder", Assert.Throws<ArgumentException>(() => ReportCommand.Write(_dir, _dir)).Message);
+        string foreign = Path.Combine(_dir, "mine");
+        Directory.CreateDirectory(foreign);
+        File.WriteAllText(Path.Combine(foreign, "notes.txt"), "keep");
+        Assert.Contains("no earlier spikefit report wrote", Assert.Throws<ArgumentException>(() => ReportCommand.Write(_dir, foreign)).Message);
+        Assert.Equal("keep", File.ReadAllText(Path.Combine(foreign, "notes.txt")));
+        Assert.Contains("has no grid.json", Assert.Throws<ArgumentException>(() => ReportCommand.Write(foreign, Path.Combine(_dir, "x"))).Message);
+    }
+
+    [Fact]
     public void Emit_slurm_writes_the_grid_and_a_job_array_over_it_and_runs_nothing()
     {
         Assert.Equal(0, Invoke("m4", "--preset", "full", "--emit-slurm", "--shards", "6", "--out", _dir, "--device", "cuda"));
