@@ -24,6 +24,49 @@ public sealed class ChipDeployTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
+    /// <summary>A tiny FP32 warm start on the synthetic data (<c>train</c>, seed 3); returns its checkpoint.</summary>
+    private string TrainWarmStart(string name, params string[] net)
+    {
+        string fp = Path.Combine(_dir, name);
+        Assert.Equal(0, TrainCommand.Create().Parse(["--dataset", "synthetic", "--device", "cpu", .. net, "--T", "2", "--batch", "64",
+            "--epochs", "1", "--max-batches", "6", "--max-test", "64", "--seed", "3", "--out", fp]).Invoke());
+        return Path.Combine(fp, "checkpoint.sfck");
+    }
+
+    /// <summary><c>deploy --chip</c> from <paramref name="warmStart"/> onto a profile of <paramref name="profiles"/> (200 test images); returns the chip's folder and deploy.json.</summary>
+    private (string Dir, JsonElement Record) Deploy(string chip, string slug, string profiles, string warmStart, string name, int epochs)
+    {
+        string chips = Path.Combine(_dir, name + "-chips.json");
+        File.WriteAllText(chips, profiles);
+        string outDir = Path.Combine(_dir, name);
+        Assert.Equal(0, DeployCommand.Create().Parse(["--chip", chip, "--chips", chips, "--warm-start", warmStart,
+            "--dataset", "synthetic", "--device", "cpu", "--batch", "64", "--epochs", $"{epochs}", "--max-batches", "2", "--max-test", "200", "--seed", "3",
+            "--out", outDir]).Invoke());
+        string dir = Path.Combine(outDir, slug);
+        var r = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "deploy.json"))).RootElement;
+        Assert.Equal("fits one chip", r.GetProperty("status").GetString());
+        Assert.True(r.GetProperty("fits").GetBoolean());
+        return (dir, r);
+    }
+
+    /// <summary>Integer-only inference of the exported model predicts what the float checkpoint predicts, image by image, on deploy's test images.</summary>
+    private static void AssertIntegerEqualsFloat(string dir, JsonElement r, Action<SpikeFit.Training.Models.SpikingNetwork>? checkNet = null)
+    {
+        var data = DatasetLoader.Load("synthetic", null);
+        int n = r.GetProperty("testSamples").GetInt32();
+        Assert.Equal(200, n);
+        int[] floatPredictions;
+        using (var cpu = new CpuBackend())
+        using (var net = Checkpoint.LoadNetwork(cpu, Path.Combine(dir, "checkpoint.sfck")))
+        {
+            checkNet?.Invoke(net);
+            floatPredictions = FloatReadout.Run(net, data.TestImages, n).Predictions;
+        }
+        var integer = IntegerInference.Load(Path.Combine(dir, "model.sfdm")).Run(data.TestImages, n);
+        Assert.Equal(floatPredictions, integer.Predictions[..n]);
+        Assert.Equal(r.GetProperty("floatAccuracy").GetDouble(), r.GetProperty("integerAccuracy").GetDouble());
+    }
+
     // 784 → 16 → 10. TinyNorth: 64 axons per core (fc1 reads 784, fc2 16), 8 neurons per core, 6 cores:
     // P = 8 needs 2 + 2 = 4 cores, P = 4 would need 4 + 3 = 7 > 6, so P = 8. TinyDynap: 16 synapses per neuron
     // (fc1 reads 784, fc2 16), 4 synapse types per core, 4 cores of 8 (P = 8: 4 cores).
@@ -45,36 +88,13 @@ public sealed class ChipDeployTests : IDisposable
     [InlineData("TinyDynap", "tinydynap", "CAT M=4 b=4 per core of 8, mask fan-in ≤ 16, revised every 2 steps to step 2")]
     public void AMaskedChipIsTrainedForMappedByItsPartitionAndIntegerEqualsFloat(string chip, string slug, string constraint)
     {
-        string fp = Path.Combine(_dir, "fp");
-        Assert.Equal(0, TrainCommand.Create().Parse(["--dataset", "synthetic", "--device", "cpu", "--T", "2", "--hidden", "16", "--batch", "64",
-            "--epochs", "1", "--max-batches", "6", "--max-test", "64", "--seed", "3", "--out", fp]).Invoke());
-        string chips = Path.Combine(_dir, "chips.json");
-        File.WriteAllText(chips, Profiles);
-        string outDir = Path.Combine(_dir, "deploy");
-        Assert.Equal(0, DeployCommand.Create().Parse(["--chip", chip, "--chips", chips, "--warm-start", Path.Combine(fp, "checkpoint.sfck"),
-            "--dataset", "synthetic", "--device", "cpu", "--batch", "64", "--epochs", "2", "--max-batches", "2", "--max-test", "200", "--seed", "3",
-            "--out", outDir]).Invoke());
-
-        var r = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, slug, "deploy.json"))).RootElement;
-        Assert.Equal("fits one chip", r.GetProperty("status").GetString());
-        Assert.True(r.GetProperty("fits").GetBoolean());
+        var (dir, r) = Deploy(chip, slug, Profiles, TrainWarmStart("fp", "--hidden", "16"), "deploy", epochs: 2);
         Assert.Equal(4, r.GetProperty("cores").GetInt64()); // fc1: 16 neurons on 2 cores of 8; fc2: 10 on 2
         Assert.Equal(constraint, r.GetProperty("constraint").GetString());
-        string mapping = File.ReadAllText(Path.Combine(outDir, slug, "mapping.md"));
+        string mapping = File.ReadAllText(Path.Combine(dir, "mapping.md"));
         Assert.Contains("layer fc1: 2 cores (partition)", mapping);
         Assert.Contains("layer fc2: 2 cores (partition)", mapping);
-
-        // Integer-only inference of the exported model predicts what the float model predicts, image by image.
-        var data = DatasetLoader.Load("synthetic", null);
-        int n = r.GetProperty("testSamples").GetInt32();
-        Assert.Equal(200, n);
-        int[] floatPredictions;
-        using (var cpu = new CpuBackend())
-        using (var net = Checkpoint.LoadNetwork(cpu, Path.Combine(outDir, slug, "checkpoint.sfck")))
-            floatPredictions = FloatReadout.Run(net, data.TestImages, n).Predictions;
-        var integer = IntegerInference.Load(Path.Combine(outDir, slug, "model.sfdm")).Run(data.TestImages, n);
-        Assert.Equal(floatPredictions, integer.Predictions[..n]);
-        Assert.Equal(r.GetProperty("floatAccuracy").GetDouble(), r.GetProperty("integerAccuracy").GetDouble());
+        AssertIntegerEqualsFloat(dir, r);
     }
 
     // 784 → 16 → 10 is 26 neurons; TinyBrain holds 20 (4 cores of 8, 8-bit weights): FSC prunes fc1 to 10 units in two
@@ -89,18 +109,7 @@ public sealed class ChipDeployTests : IDisposable
     [Fact]
     public void A_network_over_the_chips_neurons_is_pruned_by_fsc_to_fit_then_deployed_with_integer_equal_to_float()
     {
-        string fp = Path.Combine(_dir, "fp-prune");
-        Assert.Equal(0, TrainCommand.Create().Parse(["--dataset", "synthetic", "--device", "cpu", "--T", "2", "--hidden", "16", "--batch", "64",
-            "--epochs", "1", "--max-batches", "6", "--max-test", "64", "--seed", "3", "--out", fp]).Invoke());
-        string chips = Path.Combine(_dir, "small-chip.json");
-        File.WriteAllText(chips, SmallChip);
-        string outDir = Path.Combine(_dir, "deploy-prune");
-        Assert.Equal(0, DeployCommand.Create().Parse(["--chip", "TinyBrain", "--chips", chips, "--warm-start", Path.Combine(fp, "checkpoint.sfck"),
-            "--dataset", "synthetic", "--device", "cpu", "--batch", "64", "--epochs", "1", "--max-batches", "2", "--max-test", "200", "--seed", "3",
-            "--out", outDir]).Invoke());
-
-        var r = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "tinybrain", "deploy.json"))).RootElement;
-        Assert.Equal("fits one chip", r.GetProperty("status").GetString());
+        var (dir, r) = Deploy("TinyBrain", "tinybrain", SmallChip, TrainWarmStart("fp-prune", "--hidden", "16"), "deploy-prune", epochs: 1);
         Assert.Equal(4, r.GetProperty("cores").GetInt64()); // fc1: 10 neurons on 2 cores of 8; fc2: 10 on 2
         var pruning = r.GetProperty("pruning");
         Assert.Equal("fsc", pruning.GetProperty("criterion").GetString());
@@ -112,20 +121,8 @@ public sealed class ChipDeployTests : IDisposable
         Assert.Contains(budgets, b => b.StartsWith("neurons: 26 neurons (≤ 20), 4 dense-layer cores of 8 (≤ 4) on TinyBrain; over it, so hidden units are pruned first"));
         Assert.Contains(budgets, b => b.StartsWith("pruning: fsc, 2 rounds, hidden [16] → [10]: 20 neurons (≤ 20)"));
         Assert.Contains("neurons: 20 in the network, 20 per TinyBrain chip; within it, no pruning needed", budgets);
-
-        // The deployed checkpoint is the pruned network, and integer-only inference predicts what it predicts.
-        var data = DatasetLoader.Load("synthetic", null);
-        int n = r.GetProperty("testSamples").GetInt32();
-        int[] floatPredictions;
-        using (var cpu = new CpuBackend())
-        using (var net = Checkpoint.LoadNetwork(cpu, Path.Combine(outDir, "tinybrain", "checkpoint.sfck")))
-        {
-            Assert.Equal([10], net.Spec.Hidden);
-            floatPredictions = FloatReadout.Run(net, data.TestImages, n).Predictions;
-        }
-        var integer = IntegerInference.Load(Path.Combine(outDir, "tinybrain", "model.sfdm")).Run(data.TestImages, n);
-        Assert.Equal(floatPredictions, integer.Predictions[..n]);
-        Assert.Equal(r.GetProperty("floatAccuracy").GetDouble(), r.GetProperty("integerAccuracy").GetDouble());
+        // The deployed checkpoint is the pruned network.
+        AssertIntegerEqualsFloat(dir, r, net => Assert.Equal([10], net.Spec.Hidden));
     }
 
     // Conv 2C3-P2-4C3-P2-FC10 on 28×28: conv1 26×26×2 reads 9 inputs per neuron, conv2 11×11×4 reads 18, fc 5×5×4 = 100.
@@ -143,34 +140,14 @@ public sealed class ChipDeployTests : IDisposable
     [Fact]
     public void A_conv_net_is_trained_in_truenorths_layout_tiled_one_position_per_core_and_integer_equals_float()
     {
-        string fp = Path.Combine(_dir, "fp-conv");
-        Assert.Equal(0, TrainCommand.Create().Parse(["--dataset", "synthetic", "--device", "cpu", "--net", "conv", "--hidden", "2", "4", "--T", "2",
-            "--batch", "64", "--epochs", "1", "--max-batches", "6", "--max-test", "64", "--seed", "3", "--out", fp]).Invoke());
-        string chips = Path.Combine(_dir, "conv-chips.json");
-        File.WriteAllText(chips, ConvProfile);
-        string outDir = Path.Combine(_dir, "deploy-conv");
-        Assert.Equal(0, DeployCommand.Create().Parse(["--chip", "ConvNorth", "--chips", chips, "--warm-start", Path.Combine(fp, "checkpoint.sfck"),
-            "--dataset", "synthetic", "--device", "cpu", "--batch", "64", "--epochs", "1", "--max-batches", "2", "--max-test", "200", "--seed", "3",
-            "--out", outDir]).Invoke());
-
-        var r = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "convnorth", "deploy.json"))).RootElement;
-        Assert.Equal("fits one chip", r.GetProperty("status").GetString());
+        var (dir, r) = Deploy("ConvNorth", "convnorth", ConvProfile, TrainWarmStart("fp-conv", "--net", "conv", "--hidden", "2", "4"), "deploy-conv", epochs: 1);
         Assert.Equal(676 + 242 + 10, r.GetProperty("cores").GetInt64());
         Assert.Equal("TrueNorth 4 axon types per core of 2, 9-bit values per neuron, mask ≤ 64 inputs per core of 1 (layers reading more than 64), fixed at the warm start",
             r.GetProperty("constraint").GetString());
-        string mapping = File.ReadAllText(Path.Combine(outDir, "convnorth", "mapping.md"));
+        string mapping = File.ReadAllText(Path.Combine(dir, "mapping.md"));
         Assert.Contains("layer conv1: 676 cores (tiles of 1×1 positions × 2 channels)", mapping);
         Assert.Contains("layer conv2: 242 cores (tiles of 1×1 positions × 2 channels)", mapping);
         Assert.Contains("layer fc: 10 cores (partition)", mapping);
-
-        var data = DatasetLoader.Load("synthetic", null);
-        int n = r.GetProperty("testSamples").GetInt32();
-        int[] floatPredictions;
-        using (var cpu = new CpuBackend())
-        using (var net = Checkpoint.LoadNetwork(cpu, Path.Combine(outDir, "convnorth", "checkpoint.sfck")))
-            floatPredictions = FloatReadout.Run(net, data.TestImages, n).Predictions;
-        var integer = IntegerInference.Load(Path.Combine(outDir, "convnorth", "model.sfdm")).Run(data.TestImages, n);
-        Assert.Equal(floatPredictions, integer.Predictions[..n]);
-        Assert.Equal(r.GetProperty("floatAccuracy").GetDouble(), r.GetProperty("integerAccuracy").GetDouble());
+        AssertIntegerEqualsFloat(dir, r);
     }
 }
