@@ -152,11 +152,13 @@ public sealed class StructuredPrunerTests
         Assert.NotNull(Budget(6).Unreachable(2));
         Assert.Null(Budget(7).Unreachable(2));
         Assert.Throws<ArgumentException>(() => StructuredPruner.BudgetKeepCounts(scores, Budget(6).Fits));
-        // Rounds: 12 hidden neurons towards 6 in two geometric rounds allow ⌈12·√½⌉ = 9 after the first, the budget after the last.
-        Assert.True(Budget(8).FitsRound([4, 1], [4, 2], 1, 2, PruneScheduleKind.Geometric));   // 8 hidden neurons
-        Assert.True(Budget(8).FitsRound([1, 2], [4, 2], 1, 2, PruneScheduleKind.Geometric));   // 9
-        Assert.False(Budget(8).FitsRound([2, 2], [4, 2], 1, 2, PruneScheduleKind.Geometric));  // 10
-        Assert.False(Budget(8).FitsRound([1, 2], [4, 2], 2, 2, PruneScheduleKind.Geometric));  // 11 neurons > 8
+        // Rounds: from 12 hidden neurons towards 6 in two geometric rounds, ⌈12·√½⌉ = 9 after the first, the budget after the last.
+        Assert.Equal(12, Budget(8).HiddenNeurons([4, 2]));
+        Assert.Equal(9, NeuronBudget.RoundAllowance(12, 6, 1, 2, PruneScheduleKind.Geometric));
+        Assert.Equal(9, NeuronBudget.RoundAllowance(12, 6, 1, 2, PruneScheduleKind.Linear));
+        Assert.Equal(6, NeuronBudget.RoundAllowance(12, 6, 2, 2, PruneScheduleKind.Geometric));
+        Assert.Equal(887, NeuronBudget.RoundAllowance(1024, 768, 1, 2, PruneScheduleKind.Geometric)); // ⌈1024·√0.75⌉
+        Assert.Equal(6, NeuronBudget.RoundAllowance(5, 6, 1, 2, PruneScheduleKind.Geometric));        // already within: the end itself
     }
 
     private static int[] Keep(int n, int[] drop) => Enumerable.Range(0, n).Except(drop).ToArray();

@@ -38,7 +38,7 @@ public static class IterativePruner
                 clock.Restart();
                 var scores = Score(current, options, train, round);
                 int[] targets = options.Budget is { } budget
-                    ? StructuredPruner.BudgetKeepCounts(scores, h => budget.FitsRound(h, original, round, options.Rounds, options.Schedule))
+                    ? BudgetTargets(budget, scores, original, round, options)
                     : options.Scope == PruneScope.Layer
                         ? original.Select(o => plan.LayerTarget(o, round)).ToArray()
                         : StructuredPruner.GlobalKeepCounts(scores, Math.Min(plan.TotalTarget(original, round), current.Spec.Hidden.Sum()));
@@ -79,6 +79,19 @@ public static class IterativePruner
             rounds.Add(r);
             onRound?.Invoke(r);
         }
+    }
+
+    /// <summary>
+    /// Keep counts of a round under a neuron budget: the counts meeting the whole budget on this round's scores give
+    /// the hidden neurons the end needs (cores make that less than the neuron figure alone), and an intermediate
+    /// round keeps its scheduled share of the way there (<see cref="NeuronBudget.RoundAllowance"/>).
+    /// </summary>
+    private static int[] BudgetTargets(NeuronBudget budget, NeuronScores scores, int[] original, int round, PruneOptions options)
+    {
+        var final = StructuredPruner.BudgetKeepCounts(scores, budget.Fits);
+        if (round >= options.Rounds) return final;
+        long allowed = NeuronBudget.RoundAllowance(budget.HiddenNeurons(original), budget.HiddenNeurons(final), round, options.Rounds, options.Schedule);
+        return StructuredPruner.BudgetKeepCounts(scores, h => budget.HiddenNeurons(h) <= allowed);
     }
 
     /// <summary>

@@ -38,18 +38,18 @@ public sealed record NeuronBudget(long MaxNeurons, long MaxCores, int NeuronsPer
 
     public bool Fits(IReadOnlyList<int> hidden) => Neurons(hidden) <= MaxNeurons && DenseCores(hidden) <= MaxCores;
 
+    /// <summary>Neurons of the hidden layers alone (what pruning can change).</summary>
+    public long HiddenNeurons(IReadOnlyList<int> hidden) => Neurons(hidden) - OutputNeurons;
+
     /// <summary>
-    /// The budget of an intermediate round of an iterative prune from <paramref name="original"/> units: the
-    /// hidden neurons go from the original count towards the final allowance as <paramref name="schedule"/>'s
-    /// kept fraction does (geometric or linear); the last round (and any after it) is the full budget, cores included.
+    /// The hidden neurons an intermediate round of an iterative prune may keep: from <paramref name="start"/> (the
+    /// original network's) towards <paramref name="end"/> (what the whole budget leaves, neurons and cores) as
+    /// <paramref name="schedule"/>'s kept fraction goes (geometric or linear), rounded up; the last round is the budget itself.
     /// </summary>
-    public bool FitsRound(IReadOnlyList<int> hidden, IReadOnlyList<int> original, int round, int rounds, PruneScheduleKind schedule)
+    public static long RoundAllowance(long start, long end, int round, int rounds, PruneScheduleKind schedule)
     {
-        if (round >= rounds) return Fits(hidden);
-        double start = Neurons(original) - OutputNeurons, end = Math.Max(0, MaxNeurons - OutputNeurons);
-        if (start <= end) return true;
-        double fraction = new PruneSchedule(end / start, rounds, schedule).FractionAfter(round);
-        return Neurons(hidden) - OutputNeurons <= Math.Ceiling(start * fraction);
+        if (start <= end || round >= rounds) return end;
+        return (long)Math.Ceiling(start * new PruneSchedule((double)end / start, rounds, schedule).FractionAfter(round) - 1e-9);
     }
 
     /// <summary>Why the smallest network (one unit per hidden layer) still does not fit, or null when it does.</summary>
