@@ -56,17 +56,20 @@ public static class DeployCommand
             string outDir = parse.GetValue(output) ?? CommonOptions.DefaultOut("deploy", $"{parse.GetValue(net) ?? "net"}-seed{options.Seed}");
             // Claimed before any work: a locked or unwritable --out, or an earlier deploy there, fails now.
             using var folder = RunFolder.Claim(outDir, "deploy.json", resume: false, parse.GetValue(overwrite));
-            var results = ChipDeployRun.Run(new ChipDeployRun.Settings(parse.GetValue(warmStart)!, parse.GetValue(net), outDir, options,
+            var report = ChipDeployRun.Run(new ChipDeployRun.Settings(parse.GetValue(warmStart)!, parse.GetValue(net), outDir, options,
                 parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(device)!,
                 new ChipPruneSettings(PruneCriteria.Parse(parse.GetValue(pruneCriterion)!), parse.GetValue(pruneRounds), parse.GetValue(pruneEpochs))), selected);
             CommonOptions.WriteJson(parse.GetValue(json), new
             {
                 provenance = CommonOptions.Provenance("spikefit " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1))),
                 outDir,
-                chips = results,
+                warmStart = report.WarmStart,
+                device = report.Device,
+                dataset = report.Dataset is null ? null : new { name = report.Dataset, sha256 = report.DatasetSha256 },
+                chips = report.Chips,
             });
             // A single chip refused before training is an error for the caller; with 'all' the table is the answer.
-            return selected.Count == 1 && results[0].Status.StartsWith("refused", StringComparison.Ordinal) ? ExitCodes.Refused : ExitCodes.Done;
+            return selected.Count == 1 && report.Chips[0].Status.StartsWith("refused", StringComparison.Ordinal) ? ExitCodes.Refused : ExitCodes.Done;
         });
         return CommandGuard.Apply(cmd);
     }

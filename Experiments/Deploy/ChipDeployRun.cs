@@ -24,6 +24,9 @@ public sealed record ChipDeployment(string Chip, string Status, bool Fits, long 
 public sealed record ChipPruning(string Criterion, int[] HiddenBefore, int[] HiddenAfter, long NeuronsBefore, long NeuronsAfter, string Budget,
     IReadOnlyList<PruneRound> Rounds);
 
+/// <summary>What one <c>deploy</c> run did: its warm start, the device and dataset it trained on (null when every chip was refused before training), and each chip's outcome.</summary>
+public sealed record ChipDeployReport(string WarmStart, string? Device, string? Dataset, string? DatasetSha256, IReadOnlyList<ChipDeployment> Chips);
+
 /// <summary>How <c>deploy</c> prunes a network over a chip's neuron budget: criterion, prune → fine-tune rounds, FP32 fine-tuning epochs per round, scoring batches.</summary>
 public sealed record ChipPruneSettings(PruneCriterion Criterion, int Rounds = 2, int FineTuneEpochs = 1, int ScoreBatches = 16);
 
@@ -42,7 +45,7 @@ public static class ChipDeployRun
     public sealed record Settings(string WarmStart, string? Net, string OutDir, TrainOptions Options, string DatasetName, string? DataDir, string Device,
         ChipPruneSettings? Prune = null);
 
-    public static IReadOnlyList<ChipDeployment> Run(Settings s, IReadOnlyList<ChipProfile> chips)
+    public static ChipDeployReport Run(Settings s, IReadOnlyList<ChipProfile> chips)
     {
         if (!File.Exists(s.WarmStart)) throw new FileNotFoundException($"--warm-start: {s.WarmStart} does not exist.");
         s.Options.Validate();
@@ -82,16 +85,17 @@ public static class ChipDeployRun
                                    (result.IntegerAccuracy is double ia ? $", float {result.FloatAccuracy:P2}, integer {ia:P2}" : "") +
                                    (result.FirstViolation is { } v ? $" — {Markup.Escape(v)}" : ""));
         }
+        var report = new ChipDeployReport(s.WarmStart, selection?.Backend.ToString(), dataset?.Name, dataset?.Sha256, results);
         CommonOptions.WriteRecord(Path.Combine(s.OutDir, "deploy.json"), new
         {
             provenance = CommonOptions.Provenance("spikefit " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1))),
             warmStart = s.WarmStart,
-            device = selection?.Backend.ToString(),
+            device = report.Device,
             dataset = dataset is null ? null : new { dataset.Name, dataset.Sha256 },
             chips = results,
         });
         selection?.Backend.Dispose();
-        return results;
+        return report;
     }
 
     private static string Slug(string chip) => new(chip.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray());

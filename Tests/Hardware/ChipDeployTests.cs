@@ -41,7 +41,12 @@ public sealed class ChipDeployTests : IDisposable
         string outDir = Path.Combine(_dir, name);
         Assert.Equal(0, DeployCommand.Create().Parse(["--chip", chip, "--chips", chips, "--warm-start", warmStart,
             "--dataset", "synthetic", "--device", "cpu", "--batch", "64", "--epochs", $"{epochs}", "--max-batches", "2", "--max-test", "200", "--seed", "3",
-            "--out", outDir]).Invoke());
+            "--out", outDir, "--json", outDir + ".json"]).Invoke());
+        // The --json record says where and on what the figures were made, as the folder's deploy.json does.
+        var run = JsonDocument.Parse(File.ReadAllText(outDir + ".json")).RootElement;
+        Assert.StartsWith("cpu", run.GetProperty("device").GetString());
+        Assert.Equal("synthetic", run.GetProperty("dataset").GetProperty("name").GetString());
+        Assert.Equal(chip, run.GetProperty("chips")[0].GetProperty("chip").GetString());
         string dir = Path.Combine(outDir, slug);
         var r = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "deploy.json"))).RootElement;
         Assert.Equal("fits one chip", r.GetProperty("status").GetString());
