@@ -120,7 +120,9 @@ public class ChipTargetingTests
               { "name": "FewCores", "coresPerChip": { "value": 2, "source": "t" }, "neuronsPerCore": { "value": 16, "source": "t" },
                 "weightBits": { "value": 8, "source": "t" } },
               { "name": "Tiny", "coresPerChip": { "value": 4, "source": "t" }, "neuronsPerCore": { "value": 16, "source": "t" },
-                "neuronsPerChip": { "value": 10, "source": "t" }, "weightBits": { "value": 8, "source": "t" } }
+                "neuronsPerChip": { "value": 10, "source": "t" }, "weightBits": { "value": 8, "source": "t" } },
+              { "name": "ConvSmall", "coresPerChip": { "value": 1000, "source": "t" }, "neuronsPerCore": { "value": 256, "source": "t" },
+                "neuronsPerChip": { "value": 8000, "source": "t" }, "weightBits": { "value": 8, "source": "t" } }
             ] }
             """)]);
         ChipPlan Plan(string name)
@@ -146,6 +148,15 @@ public class ChipTargetingTests
         Assert.True(tiny.Refused);
         Assert.Null(tiny.Prune);
         Assert.Contains(tiny.Impossible, r => r.Contains("11 neurons") && r.Contains("10 per chip"));
+        // The conv net 16C3-P2-32C3-P2-FC10 (14,698 neurons) on 8,000: a conv channel counts all its positions (676, 121).
+        using var cpu = new CpuBackend();
+        using var convNet = ModelZoo.Build(cpu, NetworkSpec.Conv(t: 2), seed: 1);
+        var conv = ChipTargeting.Plan(convNet, ChipConstraints.From(chips.Single(c => c.Name == "ConvSmall"))).Prune!;
+        Assert.Equal([676L, 121L], conv.NeuronsPerUnit);
+        Assert.Equal([false, false], conv.DenseHidden);
+        Assert.Equal(14698, conv.Neurons([16, 32]));
+        Assert.True(conv.Fits([10, 8]));   // 6,760 + 968 + 10
+        Assert.False(conv.Fits([11, 8]));  // 7,436 + 968 + 10
     }
 
     [Fact]

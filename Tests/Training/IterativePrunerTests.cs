@@ -55,6 +55,37 @@ public sealed class IterativePrunerTests
     }
 
     [Fact]
+    public void A_neuron_budget_on_a_conv_net_prunes_channels_until_their_positions_fit()
+    {
+        // 2C3-P2-4C3-P2-FC10 on 28×28: a conv1 channel is 26×26 = 676 neurons, a conv2 channel 11×11 = 121; 1,846 neurons in all.
+        // A budget of 1,500 neurons: the end needs [2, 1] (1,483) or [1, 4] (1,170), whichever the scores choose.
+        using var cpu = new CpuBackend();
+        var (train, test) = TrainingFixtures.Prototypes(256, 64, seed: 5);
+        var spec = NetworkSpec.Conv(t: 2) with { Hidden = new[] { 2, 4 } };
+        using var net = ModelZoo.Build(cpu, spec, 5);
+        var budget = new NeuronBudget(1500, MaxCores: 100, NeuronsPerCore: 256, NeuronsPerUnit: [676, 121], DenseHidden: [false, false], OutputNeurons: 10);
+        Assert.Equal(1846, budget.Neurons(spec.Hidden));
+        var options = new PruneOptions
+        {
+            Criterion = PruneCriterion.Fsc, Rounds = 2, ScoreBatches = 2, FineTuneEpochs = 1, Budget = budget, Seed = 5,
+            FineTune = new TrainOptions { Epochs = 1, BatchSize = 32, LearningRate = 5e-3f, Seed = 5, MaxBatchesPerEpoch = 2 },
+        };
+        var (pruned, rounds) = IterativePruner.Run(net, options, train, test);
+        using (pruned)
+        {
+            Assert.True(budget.Fits(pruned.Spec.Hidden), $"[{string.Join(", ", pruned.Spec.Hidden)}] is over the budget");
+            Assert.False(budget.Fits(rounds[0].Hidden));
+            Assert.Equal(3, rounds.Count);
+            Assert.All(pruned.Spec.Hidden.Zip(spec.Hidden), p => Assert.InRange(p.First, 1, p.Second));
+        }
+        // A budget even one channel per layer cannot meet is refused before any work, with the numbers.
+        var tight = budget with { MaxNeurons = 800 };
+        using var again = ModelZoo.Build(cpu, spec, 5);
+        var e = Assert.Throws<ArgumentException>(() => IterativePruner.Run(again, options with { Budget = tight }, train, test));
+        Assert.Contains("807 neurons (budget 800)", e.Message);
+    }
+
+    [Fact]
     public void Criteria_names_round_trip()
     {
         // The CLI names, in this order (other tests may register more after them).
