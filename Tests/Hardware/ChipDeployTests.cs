@@ -123,7 +123,7 @@ public sealed class ChipDeployTests : IDisposable
         Assert.Equal((26L, 20L), (pruning.GetProperty("neuronsBefore").GetInt64(), pruning.GetProperty("neuronsAfter").GetInt64()));
         Assert.Equal([16, 13, 10], pruning.GetProperty("rounds").EnumerateArray().Select(e => e.GetProperty("neurons").GetInt32()));
         var budgets = r.GetProperty("budgets").EnumerateArray().Select(e => e.GetString()!).ToList();
-        Assert.Contains(budgets, b => b.StartsWith("neurons: 26 neurons (≤ 20), 4 dense-layer cores of 8 (≤ 4) on TinyBrain; over it, so hidden units are pruned first"));
+        Assert.Contains(budgets, b => b.StartsWith("neurons: 26 neurons (≤ 20), 4 cores of 8 at full occupancy (≤ 4) on TinyBrain; over it, so hidden units are pruned first"));
         Assert.Contains(budgets, b => b.StartsWith("pruning: fsc, 2 rounds, hidden [16] → [10]: 20 neurons (≤ 20)"));
         Assert.Contains("neurons: 20 in the network, 20 per TinyBrain chip; within it, no pruning needed", budgets);
         // The deployed checkpoint is the pruned network.

@@ -63,7 +63,7 @@ public sealed class IterativePrunerTests
         var (train, test) = TrainingFixtures.Prototypes(256, 64, seed: 5);
         var spec = NetworkSpec.Conv(t: 2) with { Hidden = new[] { 2, 4 } };
         using var net = ModelZoo.Build(cpu, spec, 5);
-        var budget = new NeuronBudget(1500, MaxCores: 100, NeuronsPerCore: 256, NeuronsPerUnit: [676, 121], DenseHidden: [false, false], OutputNeurons: 10);
+        var budget = new NeuronBudget(1500, MaxCores: 100, NeuronsPerCore: 256, NeuronsPerUnit: [676, 121], OutputNeurons: 10);
         Assert.Equal(1846, budget.Neurons(spec.Hidden));
         var options = new PruneOptions
         {

@@ -140,14 +140,15 @@ public sealed class StructuredPrunerTests
         // Normalised: lif1 0.4, 0.8, 1.2, 1.6; lif2 1.82, 0.18. Removal order: lif2#1, lif1#0, lif1#1, lif1#2 (then only last units).
         var scores = new NeuronScores(PruneCriterion.Fsc, new[] { "lif1", "lif2" }, new[] { new[] { 1.0, 2, 3, 4 }, new[] { 10.0, 1 } }, 1);
         // lif1 dense (1 neuron a unit), lif2 a conv channel of 4 positions; 2 output neurons; cores of 2.
-        NeuronBudget Budget(long neurons, long cores = 100) => new(neurons, cores, 2, [1, 4], [true, false], 2);
+        NeuronBudget Budget(long neurons, long cores = 100) => new(neurons, cores, 2, [1, 4], 2);
         Assert.Equal(14, Budget(14).Neurons([4, 2]));
         Assert.Equal(new[] { 4, 2 }, StructuredPruner.BudgetKeepCounts(scores, Budget(14).Fits)); // within: nothing leaves
         Assert.Equal(new[] { 4, 1 }, StructuredPruner.BudgetKeepCounts(scores, Budget(10).Fits)); // a 4-neuron channel goes first
         Assert.Equal(new[] { 2, 1 }, StructuredPruner.BudgetKeepCounts(scores, Budget(8).Fits));
-        // Cores: the output's 2 neurons take 1, lif1's 4 units 2; the conv layer's are the mapper's. 2 cores → lif1 down to 2.
-        Assert.Equal(3, Budget(100).DenseCores([4, 2]));
-        Assert.Equal(new[] { 2, 1 }, StructuredPruner.BudgetKeepCounts(scores, Budget(100, cores: 2).Fits));
+        // Cores of 2 at full occupancy: the output's 2 neurons take 1, lif1's 4 units 2, lif2's 2 channels of 4 positions 4.
+        Assert.Equal(7, Budget(100).Cores([4, 2]));
+        Assert.Equal(new[] { 4, 1 }, StructuredPruner.BudgetKeepCounts(scores, Budget(100, cores: 5).Fits));
+        Assert.Equal(new[] { 2, 1 }, StructuredPruner.BudgetKeepCounts(scores, Budget(100, cores: 4).Fits));
         // One unit per layer is 7 neurons: a budget of 6 cannot be met, and says so.
         Assert.NotNull(Budget(6).Unreachable(2));
         Assert.Null(Budget(7).Unreachable(2));

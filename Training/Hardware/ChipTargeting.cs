@@ -214,9 +214,8 @@ public static class ChipTargeting
             impossible.Add($"even pruned to one channel per hidden layer the layers need {minCores} cores of {chip.NeuronsPerCore} neurons ({string.Join(", ", minCoreParts)}; layers never share a core); {n} has {chip.CoresPerChip}");
         long neurons = layers.Sum(l => (long)l.OutputShape.Size);
         var hiddenLayers = layers.Take(layers.Count - 1).ToList();
-        var neuronBudget = new NeuronBudget(chip.NeuronsPerChip, Math.Max(0, chip.CoresPerChip - convCores), chip.NeuronsPerCore,
-            hiddenLayers.Select(l => (long)l.OutputShape.H * l.OutputShape.W).ToArray(), hiddenLayers.Select(l => l.Kind == LayerKind.Dense).ToArray(),
-            layers[^1].OutputShape.Size);
+        var neuronBudget = new NeuronBudget(chip.NeuronsPerChip, chip.CoresPerChip, chip.NeuronsPerCore,
+            hiddenLayers.Select(l => (long)l.OutputShape.H * l.OutputShape.W).ToArray(), layers[^1].OutputShape.Size);
         var hiddenUnits = hiddenLayers.Select(l => l.OutChannels).ToArray();
         NeuronBudget? prune = null;
         if (neuronBudget.Fits(hiddenUnits))
@@ -226,7 +225,7 @@ public static class ChipTargeting
             prune = neuronBudget;
             budgets.Add($"neurons: {neuronBudget.Describe(hiddenUnits)} on {n}; over it, so hidden units are pruned first (FSC or --prune-criterion, " +
                         "iterative with fine-tuning, from the FP32 warm start) until the network fits, and the chip's other budgets are planned on the pruned network" +
-                        (conv ? "; conv cores are the mapper's tiling, so the dense layers get the cores the unpruned conv layers leave" : ""));
+                        "; cores at full occupancy are a lower bound, the mapper checks the real placement");
         }
         else
             budgets.Add($"neurons: {neuronBudget.Describe(hiddenUnits)} on {n}; over it, and pruning cannot meet it");

@@ -2,21 +2,20 @@ namespace SpikeFit.Training.Pruning;
 
 /// <summary>
 /// A neuron budget in neurons and cores, as a chip sets it (issue 12 item 3): the hidden units a network
-/// may keep so that all its neurons fit <see cref="MaxNeurons"/> and its dense layers fit
-/// <see cref="MaxCores"/> cores of <see cref="NeuronsPerCore"/> (layers never share a core, so a dense
-/// layer of u units takes ⌈u / NeuronsPerCore⌉). A hidden unit is a dense neuron or a whole conv channel,
+/// may keep so that all its neurons fit <see cref="MaxNeurons"/> and its layers fit <see cref="MaxCores"/>
+/// cores of <see cref="NeuronsPerCore"/> at full occupancy (layers never share a core, so a layer of n
+/// neurons takes at least ⌈n / NeuronsPerCore⌉). A hidden unit is a dense neuron or a whole conv channel,
 /// which is <see cref="NeuronsPerUnit"/>[l] neurons (its positions); the output layer is fixed (every class
-/// keeps its neuron). Conv cores are not counted here: their tiling is the mapper's, and pruning channels
-/// only ever lowers it, so the dense layers get what the unpruned conv layers leave (a conservative budget).
+/// keeps its neuron). Full occupancy is a lower bound on the cores the mapper will use (a chip's axons per
+/// core can ask for more, e.g. a conv layer's tiles), so a network within the budget may still not map: the
+/// budget never prunes more than the chip's neurons and cores force, and the mapper checks the rest.
 /// </summary>
 /// <param name="MaxNeurons">Neurons the whole network may have (the chip's neurons per chip).</param>
-/// <param name="MaxCores">Cores the dense layers, output included, may take.</param>
+/// <param name="MaxCores">Cores the layers may take (the chip's cores per chip).</param>
 /// <param name="NeuronsPerCore">Neurons a core holds.</param>
 /// <param name="NeuronsPerUnit">Per hidden layer: neurons one unit stands for (1 dense, H·W for a conv channel).</param>
-/// <param name="DenseHidden">Per hidden layer: whether its cores count against <paramref name="MaxCores"/> (dense) or are tiled by the mapper (conv).</param>
 /// <param name="OutputNeurons">Neurons of the output layer, which pruning never touches.</param>
-public sealed record NeuronBudget(long MaxNeurons, long MaxCores, int NeuronsPerCore, IReadOnlyList<long> NeuronsPerUnit,
-    IReadOnlyList<bool> DenseHidden, long OutputNeurons)
+public sealed record NeuronBudget(long MaxNeurons, long MaxCores, int NeuronsPerCore, IReadOnlyList<long> NeuronsPerUnit, long OutputNeurons)
 {
     public long Neurons(IReadOnlyList<int> hidden)
     {
@@ -26,17 +25,16 @@ public sealed record NeuronBudget(long MaxNeurons, long MaxCores, int NeuronsPer
         return n;
     }
 
-    /// <summary>Cores of the dense layers (output included) with <paramref name="hidden"/> units, one layer per core at least.</summary>
-    public long DenseCores(IReadOnlyList<int> hidden)
+    /// <summary>Cores of every layer at full occupancy with <paramref name="hidden"/> units, one layer per core at least.</summary>
+    public long Cores(IReadOnlyList<int> hidden)
     {
         Check(hidden);
         long cores = CoresFor(OutputNeurons);
-        for (int l = 0; l < hidden.Count; l++)
-            if (DenseHidden[l]) cores += CoresFor(hidden[l]);
+        for (int l = 0; l < hidden.Count; l++) cores += CoresFor(hidden[l] * NeuronsPerUnit[l]);
         return cores;
     }
 
-    public bool Fits(IReadOnlyList<int> hidden) => Neurons(hidden) <= MaxNeurons && DenseCores(hidden) <= MaxCores;
+    public bool Fits(IReadOnlyList<int> hidden) => Neurons(hidden) <= MaxNeurons && Cores(hidden) <= MaxCores;
 
     /// <summary>Neurons of the hidden layers alone (what pruning can change).</summary>
     public long HiddenNeurons(IReadOnlyList<int> hidden) => Neurons(hidden) - OutputNeurons;
@@ -57,17 +55,17 @@ public sealed record NeuronBudget(long MaxNeurons, long MaxCores, int NeuronsPer
     {
         var one = Enumerable.Repeat(1, hiddenLayers).ToArray();
         if (Fits(one)) return null;
-        return $"even one unit per hidden layer leaves {Neurons(one)} neurons (budget {MaxNeurons}) on {DenseCores(one)} dense-layer cores (budget {MaxCores})";
+        return $"even one unit per hidden layer leaves {Neurons(one)} neurons (budget {MaxNeurons}) on {Cores(one)} cores (budget {MaxCores})";
     }
 
     public string Describe(IReadOnlyList<int> hidden) =>
-        $"{Neurons(hidden)} neurons (≤ {MaxNeurons}), {DenseCores(hidden)} dense-layer cores of {NeuronsPerCore} (≤ {MaxCores})";
+        $"{Neurons(hidden)} neurons (≤ {MaxNeurons}), {Cores(hidden)} cores of {NeuronsPerCore} at full occupancy (≤ {MaxCores})";
 
     private long CoresFor(long neurons) => (neurons + NeuronsPerCore - 1) / NeuronsPerCore;
 
     private void Check(IReadOnlyList<int> hidden)
     {
-        if (hidden.Count != NeuronsPerUnit.Count || hidden.Count != DenseHidden.Count)
+        if (hidden.Count != NeuronsPerUnit.Count)
             throw new ArgumentException($"The neuron budget is for {NeuronsPerUnit.Count} hidden layers; the network has {hidden.Count}.");
     }
 }
