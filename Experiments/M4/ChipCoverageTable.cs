@@ -85,30 +85,27 @@ public static class ChipCoverageTable
             md.AppendLine();
             md.AppendLine(Inv, $"### {Escape(net.Key)}");
             md.AppendLine();
-            var models = net.GroupBy(r => (r.Method, r.Bits)).ToList();
+            var models = net.GroupBy(r => (r.Method, r.Bits)).Select(g => (Rows: g.ToList(), Model: FittedModel.Of(g.ToList(), chips))).ToList();
             var fitted = new Dictionary<string, HashSet<string>>();
             var table = new StringBuilder();
             table.AppendLine("| method | bits | n | accuracy % | fits | " + string.Join(" | ", chips.Select(Escape)) + " |");
             table.AppendLine("|---|---:|---:|---:|---:|" + string.Concat(chips.Select(_ => "---|")));
-            foreach (var model in models)
+            foreach (var (rows, model) in models)
             {
-                var rows = model.ToList();
-                int n = rows.Select(r => r.Seed).Distinct().Count();
                 var cells = chips.Select(c => Cell(rows.Where(r => r.Chip == c).ToList())).ToList();
-                var all = chips.Where(c => rows.Where(r => r.Chip == c).ToList() is { Count: > 0 } rc && rc.All(r => r.Fits)).ToList();
-                string family = rows[0].Family;
+                string family = model.Family;
                 if (!fitted.TryGetValue(family, out var set)) fitted[family] = set = new HashSet<string>();
-                set.UnionWith(all);
-                string bits = model.Key.Bits == 32 ? (family == SummaryTable.Reference ? "32" : "float") : model.Key.Bits.ToString(Inv);
-                string name = Escape(model.Key.Method);
+                set.UnionWith(model.Fits);
+                string bits = rows[0].Bits == 32 ? (family == SummaryTable.Reference ? "32" : "float") : rows[0].Bits.ToString(Inv);
+                string name = Escape(rows[0].Method);
                 if (family == SummaryTable.SpikeFit) name = $"**{name}**";
-                table.AppendLine(Inv, $"| {name} | {bits} | {n} | {rows.Average(r => r.AccuracyPct):0.00} | {all.Count}/{chips.Count} | {string.Join(" | ", cells)} |");
+                table.AppendLine(Inv, $"| {name} | {bits} | {model.N} | {model.Accuracy:0.00} | {model.Fits.Count}/{chips.Count} | {string.Join(" | ", cells)} |");
             }
             string Fitted(string family) => fitted.TryGetValue(family, out var s) && s.Count > 0
                 ? $"{s.Count} of {chips.Count} ({string.Join(", ", chips.Where(s.Contains))})" : $"none of {chips.Count}";
             md.AppendLine($"Chips some SpikeFit row fits on every seed: {Fitted(SummaryTable.SpikeFit)}; some baseline row: {Fitted(SummaryTable.Baseline)}.");
             md.AppendLine();
-            md.Append(BestThatFits(models.Select(m => m.ToList()).ToList(), chips));
+            md.Append(BestThatFits(models.Select(m => m.Model).ToList(), chips));
             md.AppendLine();
             md.Append(table);
         }
@@ -120,12 +117,8 @@ public static class ChipCoverageTable
     /// model and the most accurate baseline that fit it on every seed, their mean accuracies and the difference, then
     /// one sentence counting the chips where SpikeFit's is at least as accurate and where only one side fits.
     /// </summary>
-    private static string BestThatFits(List<List<ChipCoverageRow>> models, List<string> chips)
+    private static string BestThatFits(List<FittedModel> summary, List<string> chips)
     {
-        var summary = models.Select(rows => new FittedModel(rows[0].Bits == 32 ? rows[0].Method : $"{rows[0].Method} {rows[0].Bits}-bit", rows[0].Family,
-                rows.Select(r => r.Seed).Distinct().Count(), rows.Average(r => r.AccuracyPct),
-                chips.Where(c => rows.Where(r => r.Chip == c).ToList() is { Count: > 0 } rc && rc.All(r => r.Fits)).ToHashSet()))
-            .ToList();
         var md = new StringBuilder();
         md.AppendLine("The most accurate model of each side that fits each chip on every seed (mean over that model's own seeds, n):");
         md.AppendLine();
@@ -160,6 +153,12 @@ public static class ChipCoverageTable
     /// <summary>One model of the coverage table over its seeds: its label, family, seeds, mean accuracy and the chips it fits on every seed.</summary>
     private sealed record FittedModel(string Name, string Family, int N, double Accuracy, HashSet<string> Fits)
     {
+        /// <summary>The model of <paramref name="rows"/> (one method and bit-width, every seed and chip).</summary>
+        public static FittedModel Of(List<ChipCoverageRow> rows, List<string> chips) =>
+            new(rows[0].Bits == 32 ? rows[0].Method : $"{rows[0].Method} {rows[0].Bits}-bit", rows[0].Family,
+                rows.Select(r => r.Seed).Distinct().Count(), rows.Average(r => r.AccuracyPct),
+                chips.Where(c => rows.Where(r => r.Chip == c).ToList() is { Count: > 0 } rc && rc.All(r => r.Fits)).ToHashSet());
+
         public static string Label(FittedModel? m) => m is null ? "none" : $"{Escape(m.Name)} (n = {m.N})";
         public static string Percent(FittedModel? m) => m is null ? "—" : m.Accuracy.ToString("0.00", Inv);
     }

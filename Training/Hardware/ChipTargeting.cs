@@ -196,31 +196,31 @@ public static class ChipTargeting
         // Impossible in any way: layers never share a core, and the output layer keeps one neuron per class.
         if (layers.Count > chip.CoresPerChip)
             impossible.Add($"{layers.Count} weighted layers need at least {layers.Count} cores (layers never share a core); {n} has {chip.CoresPerChip}");
-        long minNeurons = 0, minCores = 0;
-        var minCoreParts = new List<string>();
-        for (int i = 0; i < layers.Count; i++)
-        {
-            var l = layers[i];
-            // The output layer keeps every class; a hidden layer can be pruned to one channel (a conv channel is all its positions).
-            long keep = i == layers.Count - 1 ? l.OutputShape.Size : l.OutputShape.H * l.OutputShape.W;
-            long cores = (keep + chip.NeuronsPerCore - 1) / chip.NeuronsPerCore;
-            minNeurons += keep;
-            minCores += cores;
-            minCoreParts.Add($"{l.Name} {keep} neurons → {cores}");
-        }
-        if (minNeurons > chip.NeuronsPerChip)
-            impossible.Add($"even pruned to one channel per hidden layer the network has {minNeurons} neurons; {n} has {chip.NeuronsPerChip} per chip");
-        else if (minCores > chip.CoresPerChip && layers.Count <= chip.CoresPerChip)
-            impossible.Add($"even pruned to one channel per hidden layer the layers need {minCores} cores of {chip.NeuronsPerCore} neurons ({string.Join(", ", minCoreParts)}; layers never share a core); {n} has {chip.CoresPerChip}");
-        long neurons = layers.Sum(l => (long)l.OutputShape.Size);
+        // The neuron budget deploy prunes to (NeuronBudget); its smallest network, one unit per hidden layer, is also what
+        // decides whether the chip is possible at all.
         var hiddenLayers = layers.Take(layers.Count - 1).ToList();
         var neuronBudget = new NeuronBudget(chip.NeuronsPerChip, chip.CoresPerChip, chip.NeuronsPerCore,
             hiddenLayers.Select(l => (long)l.OutputShape.H * l.OutputShape.W).ToArray(), layers[^1].OutputShape.Size);
         var hiddenUnits = hiddenLayers.Select(l => l.OutChannels).ToArray();
+        var oneEach = Enumerable.Repeat(1, hiddenLayers.Count).ToArray();
+        long minNeurons = neuronBudget.Neurons(oneEach), minCores = neuronBudget.Cores(oneEach);
+        if (minNeurons > chip.NeuronsPerChip)
+            impossible.Add($"even pruned to one channel per hidden layer the network has {minNeurons} neurons; {n} has {chip.NeuronsPerChip} per chip");
+        else if (minCores > chip.CoresPerChip && layers.Count <= chip.CoresPerChip)
+        {
+            // The output layer keeps every class; a hidden layer can be pruned to one channel (a conv channel is all its positions).
+            var parts = layers.Select((l, i) =>
+            {
+                long keep = i == layers.Count - 1 ? l.OutputShape.Size : l.OutputShape.H * l.OutputShape.W;
+                return $"{l.Name} {keep} neurons → {(keep + chip.NeuronsPerCore - 1) / chip.NeuronsPerCore}";
+            });
+            impossible.Add($"even pruned to one channel per hidden layer the layers need {minCores} cores of {chip.NeuronsPerCore} neurons ({string.Join(", ", parts)}; layers never share a core); {n} has {chip.CoresPerChip}");
+        }
+        long neurons = layers.Sum(l => (long)l.OutputShape.Size);
         NeuronBudget? prune = null;
         if (neuronBudget.Fits(hiddenUnits))
             budgets.Add($"neurons: {neurons} in the network, {chip.NeuronsPerChip} per {n} chip; within it, no pruning needed");
-        else if (impossible.Count == 0 && neuronBudget.Unreachable(hiddenUnits.Length) is null)
+        else if (impossible.Count == 0) // possible at all means one unit per hidden layer fits: the budget is reachable
         {
             prune = neuronBudget;
             budgets.Add($"neurons: {neuronBudget.Describe(hiddenUnits)} on {n}; over it, so hidden units are pruned first (FSC or --prune-criterion, " +
