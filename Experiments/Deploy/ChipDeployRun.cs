@@ -122,13 +122,14 @@ public static class ChipDeployRun
             ChipPruning? pruning = null;
             if (plan.Prune is { } neuronBudget)
             {
+                string overBudget = plan.NeuronsLine; // the unpruned network's neurons line, before plan is replaced
                 // Over the chip's neurons or cores: prune hidden units of the FP32 warm start first, then plan the chip's
                 // other budgets (core size P, masks, scopes) on the network that will actually be mapped.
                 (warmSpec, warm, pruning) = Prune(s, neuronBudget, warmSpec, warm, backend, train, test);
                 using (var probe = ModelZoo.Build(backend, warmSpec, s.Options.Seed, warm)) plan = ChipTargeting.Plan(probe, chip);
                 if (plan.Refused || plan.Prune is not null)
                     throw new InvalidOperationException($"internal: {chip.Chip}'s plan for the pruned network still refuses it or asks for pruning: {string.Join("; ", plan.Budgets)}");
-                budgets = [.. budgets.Where(b => b.StartsWith("neurons:", StringComparison.Ordinal)),
+                budgets = [overBudget,
                     $"pruning: {pruning.Criterion}, {pruning.Rounds.Count - 1} rounds, hidden [{string.Join(", ", pruning.HiddenBefore)}] → [{string.Join(", ", pruning.HiddenAfter)}]: " +
                     $"{pruning.Budget}; FP32 accuracy {pruning.Rounds[0].Accuracy:P2} → {pruning.Rounds[^1].Accuracy:P2}",
                     .. plan.Budgets];

@@ -144,7 +144,8 @@ public class ChipTargetingTests
         var budget = small.Prune!;
         Assert.Equal((30L, 4L, 16, 10L), (budget.MaxNeurons, budget.MaxCores, budget.NeuronsPerCore, budget.OutputNeurons));
         Assert.Equal([1L], budget.NeuronsPerUnit);
-        Assert.Contains(small.Budgets, b => b.StartsWith("neurons: 42 neurons (≤ 30), 3 cores of 16 at full occupancy (≤ 4) on Small; over it, so hidden units are pruned first"));
+        Assert.StartsWith("neurons: 42 neurons (≤ 30), 3 cores of 16 at full occupancy (≤ 4) on Small; over it, so hidden units are pruned first", small.NeuronsLine);
+        Assert.Equal(small.NeuronsLine, Assert.Single(small.Budgets, b => b.StartsWith("neurons:", StringComparison.Ordinal)));
         // 2 cores: fc1's 32 units take 2 and the output 1; pruned to 16 units they take 1.
         var few = Plan("FewCores");
         Assert.NotNull(few.Prune);

@@ -14,8 +14,10 @@ namespace SpikeFit.Training.Hardware;
 /// <param name="Unsupported">Budgets this build cannot train for this network, with the numbers (empty: none).</param>
 /// <param name="OnlyOverBudget">The per-core input budget applies only to the layers that read more than <see cref="CoreInputs"/> (a conv net's dense classifier; its conv layers are tiled by the mapper).</param>
 /// <param name="Prune">The neuron budget hidden units must be pruned to before the rest of the plan applies (issue 12 item 3); null: the network is within the chip's neurons and cores. A plan with a budget is for the unpruned network: plan the pruned one again.</param>
+/// <param name="NeuronsLine">The line of <paramref name="Budgets"/> about the chip's neurons (within it, pruned to it, or out of reach); a deploy that prunes keeps this line of the unpruned network's plan.</param>
 public sealed record ChipPlan(ConstraintSpec? Value, int? FanIn, int? CoreInputs, int? NeuronsPerCore, IReadOnlyList<string> Budgets,
-    IReadOnlyList<string> Impossible, IReadOnlyList<string> Unsupported, bool OnlyOverBudget = false, NeuronBudget? Prune = null)
+    IReadOnlyList<string> Impossible, IReadOnlyList<string> Unsupported, bool OnlyOverBudget = false, NeuronBudget? Prune = null,
+    string NeuronsLine = "")
 {
     public bool Refused => Impossible.Count > 0 || Unsupported.Count > 0;
     /// <summary>True when training needs a connectivity mask (<see cref="ConnectivitySpec"/>) around <see cref="Value"/>.</summary>
@@ -218,17 +220,19 @@ public static class ChipTargeting
         }
         long neurons = layers.Sum(l => (long)l.OutputShape.Size);
         NeuronBudget? prune = null;
+        string neuronsLine;
         if (neuronBudget.Fits(hiddenUnits))
-            budgets.Add($"neurons: {neurons} in the network, {chip.NeuronsPerChip} per {n} chip; within it, no pruning needed");
+            neuronsLine = $"neurons: {neurons} in the network, {chip.NeuronsPerChip} per {n} chip; within it, no pruning needed";
         else if (impossible.Count == 0) // possible at all means one unit per hidden layer fits: the budget is reachable
         {
             prune = neuronBudget;
-            budgets.Add($"neurons: {neuronBudget.Describe(hiddenUnits)} on {n}; over it, so hidden units are pruned first (FSC or --prune-criterion, " +
-                        "iterative with fine-tuning, from the FP32 warm start) until the network fits, and the chip's other budgets are planned on the pruned network" +
-                        "; cores at full occupancy are a lower bound, the mapper checks the real placement");
+            neuronsLine = $"neurons: {neuronBudget.Describe(hiddenUnits)} on {n}; over it, so hidden units are pruned first (FSC or --prune-criterion, " +
+                          "iterative with fine-tuning, from the FP32 warm start) until the network fits, and the chip's other budgets are planned on the pruned network" +
+                          "; cores at full occupancy are a lower bound, the mapper checks the real placement";
         }
         else
-            budgets.Add($"neurons: {neuronBudget.Describe(hiddenUnits)} on {n}; over it, and pruning cannot meet it");
+            neuronsLine = $"neurons: {neuronBudget.Describe(hiddenUnits)} on {n}; over it, and pruning cannot meet it";
+        budgets.Add(neuronsLine);
         budgets.Add(chip.SynapsesPerChip is long sp
             ? $"synapses: ≤ {sp} per chip{(chip.SynapsesPerCore is long spc ? $", ≤ {spc} per core" : "")}; counted from the trained weights by the mapper"
             : $"synapses: no per-chip figure for {n}{(chip.SynapsesPerCore is long spc2 ? $"; ≤ {spc2} per core, checked by the mapper" : "")}");
@@ -240,7 +244,7 @@ public static class ChipTargeting
                             : $"cores: P = {p} of {n}'s {chip.NeuronsPerCore} neurons per core, the fewest with which the layers fit its {chip.CoresPerChip} cores ") +
                         $"({denseLayers.Sum(l => (long)Math.Ceiling(l.OutChannels / (double)p))} cores); fewer neurons per core give each core's inputs and values to fewer neurons");
         return new ChipPlan(impossible.Count == 0 ? value : null, fanInMask, coreInputs, usesCores ? p : null, budgets, impossible, unsupported,
-            OnlyOverBudget: conv && coreInputs is not null, Prune: prune);
+            OnlyOverBudget: conv && coreInputs is not null, Prune: prune, NeuronsLine: neuronsLine);
     }
 
     /// <summary>
