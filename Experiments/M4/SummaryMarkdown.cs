@@ -96,8 +96,9 @@ public static class SummaryMarkdown
     /// <summary>
     /// One sentence per CAT row (M = 4) of a net: whether its mean accuracy is above that of every M = 4
     /// baseline of the net with the same bit-width or with a float codebook (bits 32) — "beat every" only when
-    /// its lead over the net's best baseline is significant, else "had a higher mean than every" —,
-    /// naming those it did not beat, and its Welch test against the net's best baseline.
+    /// its lead over the net's best baseline is significant, else "had a higher mean than every" —, "tied" where
+    /// a baseline's mean equals CAT's to the two decimals printed, naming those it did not beat, and its Welch
+    /// test against the net's best baseline.
     /// </summary>
     public static IReadOnlyList<string> Verdicts(IReadOnlyList<SummaryRow> netRows)
     {
@@ -120,9 +121,18 @@ public static class SummaryMarkdown
                 sentences.Add($"{who}: no M = {SummaryTable.ComparedM} baseline {scope} to compare with.");
                 continue;
             }
-            var notBeaten = rivals.Where(r => !(cat.AccuracyMeanPct > r.AccuracyMeanPct)).ToList();
+            // A rival whose mean equals CAT's at the two decimals the table prints is a tie, not a baseline CAT "did not beat"
+            // or "had a higher mean than": either word would rest on digits the table does not show.
+            var tied = rivals.Where(r => Pct(r.AccuracyMeanPct) == Pct(cat.AccuracyMeanPct)).ToList();
+            var notBeaten = rivals.Where(r => !(cat.AccuracyMeanPct > r.AccuracyMeanPct) && !tied.Contains(r)).ToList();
             var sb = new StringBuilder();
-            if (notBeaten.Count == 0)
+            if (notBeaten.Count == 0 && tied.Count > 0)
+            {
+                sb.Append($"{who} **tied** " + string.Join(", ", tied.Select(r => Label(r.Method, r.Bits))) +
+                          $" in mean accuracy ({Pct(cat.AccuracyMeanPct)} % each, to two decimals) and had a higher mean than the other " +
+                          $"{rivals.Count - tied.Count} of the {rivals.Count} M = {SummaryTable.ComparedM} baselines {scope}.");
+            }
+            else if (notBeaten.Count == 0)
             {
                 var closest = rivals.MaxBy(r => r.AccuracyMeanPct)!;
                 // "Beat" only with a significant lead over the net's best baseline; a higher mean within the noise says so.
@@ -137,7 +147,8 @@ public static class SummaryMarkdown
                 sb.Append($"{who} **did not beat every** M = {SummaryTable.ComparedM} baseline {scope}: " +
                                $"{Pct(cat.AccuracyMeanPct)} % is not above " +
                                string.Join(", ", notBeaten.Select(r => $"{Label(r.Method, r.Bits)} ({Pct(r.AccuracyMeanPct)} %)")) +
-                               $" ({rivals.Count - notBeaten.Count} of {rivals.Count} beaten).");
+                               (tied.Count > 0 ? "; tied with " + string.Join(", ", tied.Select(r => Label(r.Method, r.Bits))) : "") +
+                               $" ({rivals.Count - notBeaten.Count - tied.Count} of {rivals.Count} beaten).");
             }
             if (cat.BestBaselineMethod.Length > 0)
             {

@@ -196,10 +196,10 @@ public sealed class M4ReportTests
         Assert.Contains("(2 of 2)", mlp[0]);
         Assert.Contains("p = 0.083", mlp[0]);
         Assert.Contains("its lead over the best baseline is not significant", mlp[0]);
-        // conv: cat ties qat at 85.0, so it did not beat it.
+        // conv: cat ties qat at 85.0: a tie, neither beaten nor beating.
         var conv = SummaryMarkdown.Verdicts(s.Where(r => r.Net == "conv").ToList());
-        Assert.Contains("**did not beat every**", conv[0]);
-        Assert.Contains("qat 4-bit (85.00 %)", conv[0]);
+        Assert.Contains("**tied** qat 4-bit in mean accuracy (85.00 % each, to two decimals)", conv[0]);
+        Assert.DoesNotContain("beat every", conv[0]);
         Assert.Contains("zero variance", conv[0]);
         Assert.Contains(mlp[0], md);
         Assert.Contains("| **cat** | 4 | 4 | 3 | 89.10 ± 0.20 | +0.60 | [", md);

@@ -117,6 +117,18 @@ public sealed class M4StatisticsTests
         Assert.Contains("**had a higher mean than every**", tie[0]);
         Assert.Contains("its lead over the best baseline is not significant", tie[0]);
         Assert.Contains("not significant at the 5 % level", tie[0]);
+        // Means equal to two decimals (85.08 each, 0.004 points apart): a tie, neither "higher" nor "did not beat".
+        var same = SummaryMarkdown.Verdicts(SummaryTable.Build(Rows(85.1, 84.9, 85.2, 85.0, 85.22)));
+        Assert.Contains("**tied** qat 4-bit in mean accuracy (85.08 % each, to two decimals) and had a higher mean than the other 0 of the 1", same[0]);
+        Assert.DoesNotContain("higher mean than every", same[0]);
+        Assert.DoesNotContain("did not beat", same[0]);
+        Assert.Contains("not significant at the 5 % level", same[0]);
+        // Below by 0.004: a tie too.
+        var below = SummaryMarkdown.Verdicts(SummaryTable.Build(Rows(85.1, 84.9, 85.2, 85.0, 85.18)));
+        Assert.Contains("**tied** qat 4-bit", below[0]);
+        // Below by more than the printed digits: not beaten.
+        var lower = SummaryMarkdown.Verdicts(SummaryTable.Build(Rows(84.1, 83.9, 84.2, 84.0, 84.2)));
+        Assert.Contains("**did not beat every** M = 4 baseline at 4 bits or with a float codebook: 84.08 % is not above qat 4-bit (85.08 %) (0 of 1 beaten).", lower[0]);
     }
 
     [Fact]
