@@ -67,12 +67,21 @@ public static class ChipCoverageTable
     /// fits, the network needs more than one chip) or the first violation shortened, over every seed; then each
     /// method's mean accuracy and how many chips it fits. Empty when no row has a coverage.
     /// </summary>
-    public static string Markdown(IReadOnlyList<ChipCoverageRow> coverage)
+    /// <param name="coverage">The table's rows.</param>
+    /// <param name="unmapped">Models of the run with no mapping (rows written before points.csv had a chip_coverage column): said, not silently left out.</param>
+    public static string Markdown(IReadOnlyList<ChipCoverageRow> coverage, int unmapped = 0)
     {
         if (coverage.Count == 0) return "";
         var md = new StringBuilder();
         md.AppendLine("## Chip coverage");
         md.AppendLine();
+        if (unmapped > 0)
+        {
+            md.AppendLine(string.Create(Inv, $"> **{unmapped} model(s) of this run have no chip mapping** (their rows were written before the run recorded one) ") +
+                               "and are not in this section or chip_coverage.csv, so a row's n here can be smaller than above. " +
+                               "To map them, delete those rows (an empty `chip_coverage` cell) from points.csv and rerun with `--resume`.");
+            md.AppendLine();
+        }
         md.AppendLine("Every model above, and the chip variants (`<method>-chip:<chip>`: the method trained for that chip, from the same warm start " +
                       "with the same fine-tune budget — CAT with the chip's bits, values, value scope or TrueNorth layout and its fan-in and " +
                       "per-core input masks; a baseline with the same masks, clustering only the synapses that remain), mapped onto each chip " +

@@ -45,7 +45,7 @@ public static class M4Report
             coverageCsv = Path.Combine(folder, ChipCoverageTable.FileName);
             ChipCoverageTable.Write(coverageCsv, coverage);
         }
-        string section = ChipCoverageTable.Markdown(coverage);
+        string section = ChipCoverageTable.Markdown(coverage, rows.Count(r => r.ChipCoverage.Length == 0));
         WriteText(md, SummaryMarkdown.Render(summary, provenance, partial) + (section.Length > 0 ? Environment.NewLine + section : ""));
         var plots = M4Plots.Write(folder, summary);
         return new M4ReportFiles(runs, summaryCsv, md, plots, summary, coverageCsv, coverage);

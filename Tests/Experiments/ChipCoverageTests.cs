@@ -104,6 +104,8 @@ public sealed class ChipCoverageTests : IDisposable
         Assert.Contains("| Tianjic | cat-chip:Tianjic 4-bit (n = 2) | 82.00 | qat 4-bit (n = 2) | 85.00 | −3.00 |", md);
         Assert.Contains("On 1 of 2 chips both sides have a model that fits; SpikeFit's is at least as accurate on 0 of them.", md);
         Assert.Equal("", ChipCoverageTable.Markdown([]));
+        Assert.DoesNotContain("no chip mapping", md);
+        Assert.Contains("> **3 model(s) of this run have no chip mapping**", ChipCoverageTable.Markdown(rows, unmapped: 3));
         // A long violation is cut at its advice, then to 80 characters.
         string s = ChipCoverageTable.Shorten("layer fc1: 512 of 512 neurons have more than 64 non-zero inputs, DYNAP-SE's input synapses per neuron (neuron 3: fan-in 784); a fan-in mask of at most 64 would fit");
         Assert.Equal("fc1: 512 of 512 neurons have more than 64 non-zero inputs, DYNAP-SE's input syn…", s);
