@@ -94,7 +94,7 @@ public static class ChipCoverageTable
             md.AppendLine();
             md.AppendLine(Inv, $"### {Escape(net.Key)}");
             md.AppendLine();
-            var models = net.GroupBy(r => (r.Method, r.Bits)).Select(g => (Rows: g.ToList(), Model: FittedModel.Of(g.ToList(), chips))).ToList();
+            var models = net.GroupBy(r => (r.Method, r.Bits)).Select(g => g.ToList()).Select(rows => (Rows: rows, Model: FittedModel.Of(rows, chips))).ToList();
             var fitted = new Dictionary<string, HashSet<string>>();
             var table = new StringBuilder();
             table.AppendLine("| method | bits | n | accuracy % | fits | " + string.Join(" | ", chips.Select(Escape)) + " |");

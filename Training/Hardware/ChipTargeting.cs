@@ -211,11 +211,7 @@ public static class ChipTargeting
         else if (minCores > chip.CoresPerChip && layers.Count <= chip.CoresPerChip)
         {
             // The output layer keeps every class; a hidden layer can be pruned to one channel (a conv channel is all its positions).
-            var parts = layers.Select((l, i) =>
-            {
-                long keep = i == layers.Count - 1 ? l.OutputShape.Size : l.OutputShape.H * l.OutputShape.W;
-                return $"{l.Name} {keep} neurons → {(keep + chip.NeuronsPerCore - 1) / chip.NeuronsPerCore}";
-            });
+            var parts = layers.Zip(neuronBudget.Layers(oneEach), (l, b) => $"{l.Name} {b.Neurons} neurons → {b.Cores}");
             impossible.Add($"even pruned to one channel per hidden layer the layers need {minCores} cores of {chip.NeuronsPerCore} neurons ({string.Join(", ", parts)}; layers never share a core); {n} has {chip.CoresPerChip}");
         }
         long neurons = layers.Sum(l => (long)l.OutputShape.Size);

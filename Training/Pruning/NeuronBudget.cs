@@ -26,12 +26,16 @@ public sealed record NeuronBudget(long MaxNeurons, long MaxCores, int NeuronsPer
     }
 
     /// <summary>Cores of every layer at full occupancy with <paramref name="hidden"/> units, one layer per core at least.</summary>
-    public long Cores(IReadOnlyList<int> hidden)
+    public long Cores(IReadOnlyList<int> hidden) => Layers(hidden).Sum(l => l.Cores);
+
+    /// <summary>Per layer, hidden layers then the output: its neurons with <paramref name="hidden"/> units and the cores they take at full occupancy.</summary>
+    public IReadOnlyList<(long Neurons, long Cores)> Layers(IReadOnlyList<int> hidden)
     {
         Check(hidden);
-        long cores = CoresFor(OutputNeurons);
-        for (int l = 0; l < hidden.Count; l++) cores += CoresFor(hidden[l] * NeuronsPerUnit[l]);
-        return cores;
+        var layers = new List<(long, long)>(hidden.Count + 1);
+        for (int l = 0; l < hidden.Count; l++) layers.Add((hidden[l] * NeuronsPerUnit[l], CoresFor(hidden[l] * NeuronsPerUnit[l])));
+        layers.Add((OutputNeurons, CoresFor(OutputNeurons)));
+        return layers;
     }
 
     public bool Fits(IReadOnlyList<int> hidden) => Neurons(hidden) <= MaxNeurons && Cores(hidden) <= MaxCores;
