@@ -12,12 +12,11 @@ namespace SpikeFit.Training.Hardware;
 /// <param name="Budgets">Each budget of the chip and how the run meets it (or that the mapper only checks it), in words.</param>
 /// <param name="Impossible">Why no network of this shape can fit the chip in any way, with the numbers (empty: possible).</param>
 /// <param name="Unsupported">Budgets this build cannot train for this network, with the numbers (empty: none).</param>
+/// <param name="NeuronsLine">The line of <paramref name="Budgets"/> about the chip's neurons (within it, pruned to it, or out of reach); a deploy that prunes keeps this line of the unpruned network's plan.</param>
 /// <param name="OnlyOverBudget">The per-core input budget applies only to the layers that read more than <see cref="CoreInputs"/> (a conv net's dense classifier; its conv layers are tiled by the mapper).</param>
 /// <param name="Prune">The neuron budget hidden units must be pruned to before the rest of the plan applies (issue 12 item 3); null: the network is within the chip's neurons and cores. A plan with a budget is for the unpruned network: plan the pruned one again.</param>
-/// <param name="NeuronsLine">The line of <paramref name="Budgets"/> about the chip's neurons (within it, pruned to it, or out of reach); a deploy that prunes keeps this line of the unpruned network's plan.</param>
 public sealed record ChipPlan(ConstraintSpec? Value, int? FanIn, int? CoreInputs, int? NeuronsPerCore, IReadOnlyList<string> Budgets,
-    IReadOnlyList<string> Impossible, IReadOnlyList<string> Unsupported, bool OnlyOverBudget = false, NeuronBudget? Prune = null,
-    string NeuronsLine = "")
+    IReadOnlyList<string> Impossible, IReadOnlyList<string> Unsupported, string NeuronsLine, bool OnlyOverBudget = false, NeuronBudget? Prune = null)
 {
     public bool Refused => Impossible.Count > 0 || Unsupported.Count > 0;
     /// <summary>True when training needs a connectivity mask (<see cref="ConnectivitySpec"/>) around <see cref="Value"/>.</summary>
