@@ -17,13 +17,7 @@ namespace SpikeFit.Training.Pruning;
 /// <param name="OutputNeurons">Neurons of the output layer, which pruning never touches.</param>
 public sealed record NeuronBudget(long MaxNeurons, long MaxCores, int NeuronsPerCore, IReadOnlyList<long> NeuronsPerUnit, long OutputNeurons)
 {
-    public long Neurons(IReadOnlyList<int> hidden)
-    {
-        Check(hidden);
-        long n = OutputNeurons;
-        for (int l = 0; l < hidden.Count; l++) n += hidden[l] * NeuronsPerUnit[l];
-        return n;
-    }
+    public long Neurons(IReadOnlyList<int> hidden) => Layers(hidden).Sum(l => l.Neurons);
 
     /// <summary>Cores of every layer at full occupancy with <paramref name="hidden"/> units, one layer per core at least.</summary>
     public long Cores(IReadOnlyList<int> hidden) => Layers(hidden).Sum(l => l.Cores);
@@ -33,7 +27,11 @@ public sealed record NeuronBudget(long MaxNeurons, long MaxCores, int NeuronsPer
     {
         Check(hidden);
         var layers = new List<(long, long)>(hidden.Count + 1);
-        for (int l = 0; l < hidden.Count; l++) layers.Add((hidden[l] * NeuronsPerUnit[l], CoresFor(hidden[l] * NeuronsPerUnit[l])));
+        for (int l = 0; l < hidden.Count; l++)
+        {
+            long neurons = hidden[l] * NeuronsPerUnit[l];
+            layers.Add((neurons, CoresFor(neurons)));
+        }
         layers.Add((OutputNeurons, CoresFor(OutputNeurons)));
         return layers;
     }
