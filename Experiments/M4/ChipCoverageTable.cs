@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using CsvHelper;
+using SpikeFit.Training.Hardware;
 
 namespace SpikeFit.Experiments.M4;
 
@@ -32,6 +33,10 @@ public sealed partial class ChipCoverageRow
     [CsvColumn("family")] public string Family { get; init; } = "";
     /// <summary>The chip the model was trained for (empty: the plain method).</summary>
     [CsvColumn("target_chip")] public string TargetChip { get; init; } = "";
+    /// <summary>The most distinct weight values of any layer of the model (runs.csv's max_unique_values): a chip variant can hold more than M = 4 where its chip allows.</summary>
+    [CsvColumn("max_unique_values")] public int MaxUniqueValues { get; init; }
+    /// <summary>Stored bits per synapse of the model (runs.csv's bits_per_synapse): what its values cost in memory.</summary>
+    [CsvColumn("bits_per_synapse")] public double BitsPerSynapse { get; init; }
 }
 
 /// <summary>
@@ -53,7 +58,7 @@ public static class ChipCoverageTable
         {
             Method = M4Point.CoverageName(r.Method, r.Chip), Net = r.Net, Seed = r.Seed, Chip = e.Chip, Fits = e.Fits, Cores = e.Cores,
             ChipsNeeded = e.ChipsNeeded, FirstViolation = e.FirstViolation ?? "", AccuracyPct = r.AccuracyPct, Bits = r.Bits, M = r.M,
-            Violations = e.Violations, Family = r.Family, TargetChip = r.Chip,
+            Violations = e.Violations, Family = r.Family, TargetChip = r.Chip, MaxUniqueValues = r.MaxUniqueValues, BitsPerSynapse = r.BitsPerSynapse,
         })).ToList();
 
     /// <summary>Writes the table atomically.</summary>
@@ -123,17 +128,22 @@ public static class ChipCoverageTable
 
     /// <summary>
     /// Whether SpikeFit fits more chips at equal or better accuracy (issue 12): per chip, the most accurate SpikeFit
-    /// model and the most accurate baseline that fit it on every seed, their mean accuracies and the difference, then
-    /// one sentence counting the chips where SpikeFit's is at least as accurate and where only one side fits.
+    /// model and the most accurate baseline that fit it on every seed, their values, bits per synapse, mean accuracies
+    /// and the difference, then one sentence counting the chips where SpikeFit's is at least as accurate (and of those,
+    /// where it also costs no more bits per synapse) and where only one side fits.
     /// </summary>
     private static string BestThatFits(List<FittedModel> summary, List<string> chips)
     {
         var md = new StringBuilder();
-        md.AppendLine("The most accurate model of each side that fits each chip on every seed (mean over that model's own seeds, n):");
+        md.AppendLine("The most accurate model of each side that fits each chip on every seed (mean over that model's own seeds, n). " +
+                      "Values: the most distinct weight values of any layer (largest over seeds); bits/synapse: stored bits per synapse " +
+                      "(mean). A chip variant of CAT takes as many values as its chip allows (per neuron or per core where the chip limits them " +
+                      $"there, so more per layer; up to {ChipTargeting.UnlimitedM} per layer where it limits only bits), while a baseline keeps " +
+                      "its own, so the two sides can differ in memory as well as in accuracy:");
         md.AppendLine();
-        md.AppendLine("| chip | SpikeFit that fits | accuracy % | baseline that fits | accuracy % | Δ (pp) |");
-        md.AppendLine("|---|---|---:|---|---:|---:|");
-        int both = 0, atLeast = 0;
+        md.AppendLine("| chip | SpikeFit that fits | values | bits/synapse | accuracy % | baseline that fits | values | bits/synapse | accuracy % | Δ (pp) |");
+        md.AppendLine("|---|---|---:|---:|---:|---|---:|---:|---:|---:|");
+        int both = 0, atLeast = 0, atLeastNoMoreBits = 0;
         var onlySpikeFit = new List<string>();
         var onlyBaseline = new List<string>();
         foreach (var chip in chips)
@@ -144,32 +154,45 @@ public static class ChipCoverageTable
             if (sf is not null && bl is not null)
             {
                 both++;
-                if (sf.Accuracy >= bl.Accuracy) atLeast++;
+                if (sf.Accuracy >= bl.Accuracy)
+                {
+                    atLeast++;
+                    // Rounded as the table prints it, so the count agrees with what a reader sees.
+                    if (Math.Round(sf.BitsPerSynapse, 2) <= Math.Round(bl.BitsPerSynapse, 2)) atLeastNoMoreBits++;
+                }
                 delta = (sf.Accuracy - bl.Accuracy).ToString("+0.00;−0.00;0.00", Inv);
             }
             else if (sf is not null) onlySpikeFit.Add(chip);
             else if (bl is not null) onlyBaseline.Add(chip);
-            md.AppendLine($"| {Escape(chip)} | {FittedModel.Label(sf)} | {FittedModel.Percent(sf)} | {FittedModel.Label(bl)} | {FittedModel.Percent(bl)} | {delta} |");
+            md.AppendLine($"| {Escape(chip)} | {FittedModel.Label(sf)} | {FittedModel.Values(sf)} | {FittedModel.Bits(sf)} | {FittedModel.Percent(sf)} | " +
+                          $"{FittedModel.Label(bl)} | {FittedModel.Values(bl)} | {FittedModel.Bits(bl)} | {FittedModel.Percent(bl)} | {delta} |");
         }
         md.AppendLine();
-        md.AppendLine($"On {both} of {chips.Count} chips both sides have a model that fits; SpikeFit's is at least as accurate on {atLeast} of them. " +
+        string bitsClause = atLeast == 0 ? "" : atLeastNoMoreBits == atLeast
+            ? ", each with no more bits per synapse than the baseline's"
+            : $", {atLeastNoMoreBits} of those with no more bits per synapse than the baseline's";
+        md.AppendLine($"On {both} of {chips.Count} chips both sides have a model that fits; SpikeFit's is at least as accurate on {atLeast} of them{bitsClause}. " +
                       $"Only SpikeFit fits: {(onlySpikeFit.Count == 0 ? "none" : string.Join(", ", onlySpikeFit))}; " +
                       $"only a baseline fits: {(onlyBaseline.Count == 0 ? "none" : string.Join(", ", onlyBaseline))}. " +
                       "Differences are of means without a test; chip variants have fewer seeds than the plain rows.");
         return md.ToString();
     }
 
-    /// <summary>One model of the coverage table over its seeds: its label, family, seeds, mean accuracy and the chips it fits on every seed.</summary>
-    private sealed record FittedModel(string Name, string Family, int N, double Accuracy, HashSet<string> Fits)
+    /// <summary>One model of the coverage table over its seeds: its label, family, seeds, mean accuracy, the chips it fits on every seed, and what its weights cost.</summary>
+    private sealed record FittedModel(string Name, string Family, int N, double Accuracy, HashSet<string> Fits, int MaxValues, double BitsPerSynapse)
     {
         /// <summary>The model of <paramref name="rows"/> (one method and bit-width, every seed and chip).</summary>
         public static FittedModel Of(List<ChipCoverageRow> rows, List<string> chips) =>
             new(rows[0].Bits == 32 ? rows[0].Method : $"{rows[0].Method} {rows[0].Bits}-bit", rows[0].Family,
                 rows.Select(r => r.Seed).Distinct().Count(), rows.Average(r => r.AccuracyPct),
-                chips.Where(c => rows.Where(r => r.Chip == c).ToList() is { Count: > 0 } rc && rc.All(r => r.Fits)).ToHashSet());
+                chips.Where(c => rows.Where(r => r.Chip == c).ToList() is { Count: > 0 } rc && rc.All(r => r.Fits)).ToHashSet(),
+                rows.Max(r => r.MaxUniqueValues), rows.Average(r => r.BitsPerSynapse));
 
         public static string Label(FittedModel? m) => m is null ? "none" : $"{Escape(m.Name)} (n = {m.N})";
         public static string Percent(FittedModel? m) => m is null ? "—" : m.Accuracy.ToString("0.00", Inv);
+        /// <summary>"—" where unknown: a table written before chip_coverage.csv had the column reads 0.</summary>
+        public static string Values(FittedModel? m) => m is null || m.MaxValues == 0 ? "—" : m.MaxValues.ToString(Inv);
+        public static string Bits(FittedModel? m) => m is null || m.BitsPerSynapse == 0 ? "—" : m.BitsPerSynapse.ToString("0.00", Inv);
     }
 
     /// <summary>The cell of one model on one chip over its seeds.</summary>

@@ -46,7 +46,7 @@ public sealed class ChipCoverageTests : IDisposable
         string cell = ChipCoverageEntry.Encode(fits);
         Assert.Equal(cell, ChipCoverageEntry.Encode(FitChecker.Check(TinySummary(7), M4ChipTargets.Catalog))); // deterministic
         var rows = ChipCoverageTable.Build([
-            new M4Row { Method = "qat", Family = "baseline", Net = "mlp", Seed = 2, Bits = 4, M = 4, AccuracyPct = 71.5, ChipCoverage = cell },
+            new M4Row { Method = "qat", Family = "baseline", Net = "mlp", Seed = 2, Bits = 4, M = 4, AccuracyPct = 71.5, ChipCoverage = cell, MaxUniqueValues = 4, BitsPerSynapse = 2.01 },
             new M4Row { Method = "cat", Family = "spikefit", Net = "mlp", Seed = 2, Bits = 9, M = 4, AccuracyPct = 70, ChipCoverage = cell, Chip = "TrueNorth" },
             new M4Row { Method = "old", Net = "mlp", ChipCoverage = "" }, // a row from before the column: no coverage rows
         ]);
@@ -55,6 +55,7 @@ public sealed class ChipCoverageTests : IDisposable
         foreach (var (row, fit) in rows.Take(fits.Count).Zip(fits))
         {
             Assert.Equal(("qat", "mlp", 2, 4, 71.5, ""), (row.Method, row.Net, row.Seed, row.Bits, row.AccuracyPct, row.TargetChip));
+            Assert.Equal((4, 2.01), (row.MaxUniqueValues, row.BitsPerSynapse));
             Assert.Equal((fit.Fits, fit.CoresNeeded, fit.ChipsNeeded, fit.FirstViolation ?? "", fit.Violations.Count),
                 (row.Fits, row.Cores, row.ChipsNeeded, row.FirstViolation, row.Violations));
         }
@@ -72,10 +73,10 @@ public sealed class ChipCoverageTests : IDisposable
     public void The_summary_section_renders_methods_by_chips()
     {
         ChipCoverageRow R(string method, string family, int seed, string chip, bool fits, long cores, long chips, string violation = "",
-            int violations = 0, double acc = 80) => new()
+            int violations = 0, double acc = 80, int values = 4, double bitsPerSynapse = 2) => new()
         {
             Method = method, Family = family, Net = "mlp", Seed = seed, Chip = chip, Fits = fits, Cores = cores, ChipsNeeded = chips,
-            FirstViolation = violation, Violations = violations, AccuracyPct = acc, Bits = 4, M = 4,
+            FirstViolation = violation, Violations = violations, AccuracyPct = acc, Bits = 4, M = 4, MaxUniqueValues = values, BitsPerSynapse = bitsPerSynapse,
         };
         const string axons = "layer fc1: 2 of 2 cores exceed Tianjic's 256 input axons per core (distinct inputs) (core 0: 784, core 1: 700)";
         var rows = new List<ChipCoverageRow>
@@ -93,16 +94,26 @@ public sealed class ChipCoverageTests : IDisposable
         Assert.Contains("| qat | 4 | 2 | 80.00 | 1/2 | fits 1/2 seeds; else fc1: 2 of 2 cores exceed Tianjic's 256 input axons per core | fits (2 cores) |", md);
         Assert.Contains("some SpikeFit row fits on every seed: 1 of 2 (Tianjic); some baseline row: 1 of 2 (SpiNNaker)", md);
         // Equal or better accuracy, chip by chip: each side's most accurate model that fits on every seed.
-        Assert.Contains("| Tianjic | cat-chip:Tianjic 4-bit (n = 2) | 82.00 | none | — | — |", md);
-        Assert.Contains("| SpiNNaker | none | — | qat 4-bit (n = 2) | 80.00 | — |", md);
+        Assert.Contains("| Tianjic | cat-chip:Tianjic 4-bit (n = 2) | 4 | 2.00 | 82.00 | none | — | — | — | — |", md);
+        Assert.Contains("| SpiNNaker | none | — | — | — | qat 4-bit (n = 2) | 4 | 2.00 | 80.00 | — |", md);
         Assert.Contains("On 0 of 2 chips both sides have a model that fits; SpikeFit's is at least as accurate on 0 of them. " +
                         "Only SpikeFit fits: Tianjic; only a baseline fits: SpiNNaker.", md);
         rows.AddRange([R("qat", "baseline", 3, "Tianjic", true, 3, 1, acc: 90), R("qat", "baseline", 3, "SpiNNaker", true, 2, 1, acc: 90)]);
         // qat now fits Tianjic on seeds 2 and 3 only, still not on every seed; with seed 1 dropped it does, at a higher mean.
-        Assert.Contains("| Tianjic | cat-chip:Tianjic 4-bit (n = 2) | 82.00 | none | — | — |", ChipCoverageTable.Markdown(rows));
+        Assert.Contains("| Tianjic | cat-chip:Tianjic 4-bit (n = 2) | 4 | 2.00 | 82.00 | none | — | — | — | — |", ChipCoverageTable.Markdown(rows));
         md = ChipCoverageTable.Markdown(rows.Where(r => !(r.Method == "qat" && r.Seed == 1)).ToList());
-        Assert.Contains("| Tianjic | cat-chip:Tianjic 4-bit (n = 2) | 82.00 | qat 4-bit (n = 2) | 85.00 | −3.00 |", md);
-        Assert.Contains("On 1 of 2 chips both sides have a model that fits; SpikeFit's is at least as accurate on 0 of them.", md);
+        Assert.Contains("| Tianjic | cat-chip:Tianjic 4-bit (n = 2) | 4 | 2.00 | 82.00 | qat 4-bit (n = 2) | 4 | 2.00 | 85.00 | −3.00 |", md);
+        Assert.Contains("On 1 of 2 chips both sides have a model that fits; SpikeFit's is at least as accurate on 0 of them. Only SpikeFit", md);
+        // A SpikeFit model ahead on accuracy that spends more values and bits per synapse than the baseline: the table shows both and the count says so.
+        var wider = rows.Where(r => !(r.Method == "qat" && r.Seed == 1)).Concat([
+            R("cat-chip:SpiNNaker", "spikefit", 1, "SpiNNaker", true, 2, 1, acc: 88, values: 16, bitsPerSynapse: 4.01),
+            R("cat-chip:SpiNNaker", "spikefit", 2, "SpiNNaker", true, 2, 1, acc: 90, values: 15, bitsPerSynapse: 4.03),
+            R("cat-chip:SpiNNaker", "spikefit", 1, "Tianjic", false, 2, 1, axons, 1, acc: 88, values: 16, bitsPerSynapse: 4.01),
+            R("cat-chip:SpiNNaker", "spikefit", 2, "Tianjic", false, 2, 1, axons, 1, acc: 90, values: 15, bitsPerSynapse: 4.03),
+        ]).ToList();
+        md = ChipCoverageTable.Markdown(wider);
+        Assert.Contains("| SpiNNaker | cat-chip:SpiNNaker 4-bit (n = 2) | 16 | 4.02 | 89.00 | qat 4-bit (n = 2) | 4 | 2.00 | 85.00 | +4.00 |", md);
+        Assert.Contains("both sides have a model that fits; SpikeFit's is at least as accurate on 1 of them, 0 of those with no more bits per synapse than the baseline's.", md);
         Assert.Equal("", ChipCoverageTable.Markdown([]));
         Assert.DoesNotContain("no chip mapping", md);
         Assert.Contains("> **3 model(s) of this run have no chip mapping**", ChipCoverageTable.Markdown(rows, unmapped: 3));
