@@ -148,7 +148,8 @@ public static class ChipCoverageTable
         var onlyBaseline = new List<string>();
         foreach (var chip in chips)
         {
-            var sf = summary.Where(m => m.Family == SummaryTable.SpikeFit && m.Fits.Contains(chip)).MaxBy(m => m.Accuracy);
+            var sfFitting = summary.Where(m => m.Family == SummaryTable.SpikeFit && m.Fits.Contains(chip)).ToList();
+            var sf = sfFitting.MaxBy(m => m.Accuracy);
             var bl = summary.Where(m => m.Family == SummaryTable.Baseline && m.Fits.Contains(chip)).MaxBy(m => m.Accuracy);
             string delta = "—";
             if (sf is not null && bl is not null)
@@ -159,8 +160,7 @@ public static class ChipCoverageTable
                     atLeast++;
                     // Some fitting SpikeFit model (not necessarily the most accurate) as accurate at no more memory;
                     // bits compared as the table prints them, so the count agrees with what a reader sees.
-                    if (summary.Any(m => m.Family == SummaryTable.SpikeFit && m.Fits.Contains(chip) && m.Accuracy >= bl.Accuracy &&
-                                         Math.Round(m.BitsPerSynapse, 2) <= Math.Round(bl.BitsPerSynapse, 2)))
+                    if (sfFitting.Any(m => m.Accuracy >= bl.Accuracy && Math.Round(m.BitsPerSynapse, 2) <= Math.Round(bl.BitsPerSynapse, 2)))
                         atLeastNoMoreBits++;
                 }
                 delta = (sf.Accuracy - bl.Accuracy).ToString("+0.00;−0.00;0.00", Inv);
